@@ -1,0 +1,41 @@
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+export DJANGO_SETTINGS_MODULE := config.settings
+
+.PHONY: install run test lint migrate seed browsers messages clean
+
+$(BIN)/activate: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(BIN)/activate
+
+install: $(BIN)/activate
+
+migrate: install
+	DEBUG=1 $(PY) manage.py migrate --noinput
+
+seed: migrate
+	DEBUG=1 $(PY) manage.py seed_demo
+
+run: seed
+	@echo ""
+	@echo "Radar on http://127.0.0.1:8000  (password for every demo account: radar-demo)"
+	@echo "  admin (Django admin)     coordination (coordinator)"
+	@echo "  cpe.marronniers  cpe.jaures  cpe.pasteur (school staff)"
+	@echo "  direction.garreau  direction.arbrisseau (centre managers)"
+	@echo "  anim.garreau  anim.arbrisseau  anim.projet  anim.chemin-rouge (animators)"
+	@echo ""
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+test: install
+	DEBUG=1 $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

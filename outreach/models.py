@@ -1,0 +1,492 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from schools.models import Pupil, School
+from schools.permissions import CASE_PERMISSIONS
+
+
+class Reason(models.TextChoices):
+    UNJUSTIFIED_ABSENCE = "unjustified_absence", _("Unjustified absences")
+    INTERMITTENT_ABSENCE = "intermittent_absence", _("Intermittent absences")
+    LONG_ABSENCE = "long_absence", _("Long absence")
+    FAMILY_UNREACHABLE = "family_unreachable", _("Family unreachable")
+    NO_DIGITAL_ACCESS = "no_digital_access", _("No digital access")
+    DISENGAGEMENT = "disengagement", _("Disengagement")
+    FALLING_RESULTS = "falling_results", _("Falling results")
+    BEHAVIOUR = "behaviour", _("Behaviour")
+    OTHER = "other", _("Other")
+
+
+class Status(models.TextChoices):
+    FLAGGED = "flagged", _("Flagged, awaiting triage")
+    ROUTED = "routed", _("Routed to a centre")
+    IN_PROGRESS = "in_progress", _("In progress")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = (Status.FLAGGED, Status.ROUTED, Status.IN_PROGRESS)
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+
+
+class Outcome(models.TextChoices):
+    RETURNED_TO_SCHOOL = "returned_to_school", _("Returned to school")
+    PARTIAL_RETURN = "partial_return", _("Partial return")
+    REFERRED = "referred", _("Referred to another service")
+    MOVED_AWAY = "moved_away", _("Moved away")
+    FAMILY_DECLINED = "family_declined", _("Family declined")
+    UNREACHABLE = "unreachable", _("Unreachable")
+    RESOLVED_BY_SCHOOL = "resolved_by_school", _("Resolved by the school")
+
+
+class ContactKind(models.TextChoices):
+    HOME_VISIT = "home_visit", _("Home visit")
+    PHONE_CALL = "phone_call", _("Phone call")
+    MESSAGE = "message", _("Message")
+    MEETING_AT_CENTRE = "meeting_at_centre", _("Meeting at the centre")
+    MEETING_AT_SCHOOL = "meeting_at_school", _("Meeting at school")
+    VIDEO_CALL = "video_call", _("Video call")
+    PARTNER_MEETING = "partner_meeting", _("Meeting with a partner")
+
+
+class ContactResult(models.TextChoices):
+    REACHED_PUPIL = "reached_pupil", _("Reached the pupil")
+    REACHED_FAMILY = "reached_family", _("Reached the family")
+    NO_ANSWER = "no_answer", _("No answer")
+    WRONG_DETAILS = "wrong_details", _("Wrong contact details")
+    DECLINED = "declined", _("Declined")
+    MOVED_AWAY = "moved_away", _("Moved away")
+
+
+class SupportKind(models.TextChoices):
+    DEVICE_PC = "device_pc", _("Computer lent")
+    DEVICE_TABLET = "device_tablet", _("Tablet lent")
+    DEVICE_SMARTPHONE = "device_smartphone", _("Smartphone lent")
+    INTERNET_ACCESS = "internet_access", _("Internet access")
+    TUTORING = "tutoring", _("Tutoring place")
+    REFERRAL = "referral", _("Referral to another service")
+    OTHER = "other", _("Other")
+
+
+class Attendance(models.TextChoices):
+    FULL = "full", _("Attending fully")
+    PARTIAL = "partial", _("Attending partly")
+    NONE = "none", _("Not attending")
+
+
+class NoticeChannel(models.TextChoices):
+    LETTER = "letter", _("Letter")
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    IN_PERSON = "in_person", _("In person")
+    SMS = "sms", _("Text message")
+
+
+class Neighbourhood(models.Model):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    is_qpv = models.BooleanField(_("priority neighbourhood (QPV)"), default=False)
+
+    class Meta:
+        verbose_name = _("neighbourhood")
+        verbose_name_plural = _("neighbourhoods")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NeighbourhoodPostcode(models.Model):
+    neighbourhood = models.ForeignKey(Neighbourhood, on_delete=models.CASCADE, related_name="postcodes")
+    postcode = models.CharField(_("postcode"), max_length=10, db_index=True)
+
+    class Meta:
+        verbose_name = _("postcode")
+        verbose_name_plural = _("postcodes")
+        constraints = [
+            models.UniqueConstraint(fields=["neighbourhood", "postcode"], name="neighbourhood_postcode_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.postcode
+
+
+class Centre(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    neighbourhoods = models.ManyToManyField(
+        Neighbourhood, related_name="centres", blank=True, verbose_name=_("neighbourhoods covered")
+    )
+
+    class Meta:
+        verbose_name = _("centre social")
+        verbose_name_plural = _("centres sociaux")
+        ordering = ["name"]
+        permissions = CASE_PERMISSIONS
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CentreUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Centre, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("centre permission of a user")
+
+
+class CentreGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Centre, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("centre permission of a group")
+
+
+class ReferenceCounter(models.Model):
+    """The last case number handed out in a year, so references are gap-free and never reused."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
+
+class Case(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="cases", verbose_name=_("pupil"))
+    # The pupil's school at flagging time, kept on the case so visibility is one indexed column.
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="cases", verbose_name=_("school"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.FLAGGED)
+    details = models.TextField(_("details"), blank=True)
+    urgency = models.CharField(_("urgency"), max_length=6, choices=Urgency.choices, default=Urgency.NORMAL)
+    half_days_missed = models.PositiveSmallIntegerField(_("half-days missed in the last 4 weeks"), default=0)
+    last_seen_on = models.DateField(_("last day seen at school"), null=True, blank=True)
+    centre = models.ForeignKey(
+        Centre, on_delete=models.PROTECT, null=True, blank=True, related_name="cases", verbose_name=_("centre")
+    )
+    animators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="assigned_cases", blank=True, verbose_name=_("assigned animators")
+    )
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    outcome_note = models.TextField(_("closing note"), blank=True)
+    flagged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="flagged_cases", verbose_name=_("flagged by")
+    )
+    flagged_at = models.DateTimeField(_("flagged at"))
+    status_changed_at = models.DateTimeField(_("status changed at"))
+    routed_at = models.DateTimeField(_("routed at"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    first_contact_at = models.DateTimeField(_("first contact at"), null=True, blank=True)
+    last_contact_at = models.DateTimeField(_("last contact at"), null=True, blank=True)
+    family_informed_on = models.DateField(_("family informed on"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-flagged_at"]
+        permissions = CASE_PERMISSIONS
+        indexes = [
+            models.Index(fields=["school", "-flagged_at"], name="case_school_flagged_idx"),
+            models.Index(fields=["centre", "status"], name="case_centre_status_idx"),
+            models.Index(fields=["status", "status_changed_at"], name="case_status_changed_idx"),
+            models.Index(fields=["-flagged_at"], name="case_flagged_idx"),
+            models.Index(fields=["outcome", "closed_at"], name="case_outcome_closed_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pupil"], condition=~Q(status="closed"), name="case_one_open_case_per_pupil"
+            ),
+            models.CheckConstraint(
+                name="case_closed_has_outcome",
+                condition=(Q(status="closed") & ~Q(outcome="") & Q(closed_at__isnull=False))
+                | (~Q(status="closed") & Q(outcome="")),
+            ),
+            models.CheckConstraint(name="case_status_valid", condition=Q(status__in=Status.values)),
+            models.CheckConstraint(name="case_urgency_valid", condition=Q(urgency__in=Urgency.values)),
+            models.CheckConstraint(name="case_outcome_valid", condition=Q(outcome__in=["", *Outcome.values])),
+            models.CheckConstraint(name="case_half_days_not_negative", condition=Q(half_days_missed__gte=0)),
+            models.CheckConstraint(
+                name="case_routed_has_centre",
+                condition=~Q(status__in=["routed", "in_progress"]) | Q(centre__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="case_reference_format", condition=Q(reference__regex=r"^R-[0-9]{4}-[0-9]{5,}$")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != Status.CLOSED
+
+
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("case share with a user")
+
+
+class CaseGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("case share with a group")
+
+
+class CaseReason(models.Model):
+    """One row per flag reason, so 'cases per reason' is one indexed GROUP BY on any database."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reasons")
+    reason = models.CharField(_("reason"), max_length=24, choices=Reason.choices)
+
+    class Meta:
+        verbose_name = _("flag reason")
+        verbose_name_plural = _("flag reasons")
+        indexes = [models.Index(fields=["reason", "case"], name="casereason_reason_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "reason"], name="casereason_unique"),
+            models.CheckConstraint(name="casereason_reason_valid", condition=Q(reason__in=Reason.values)),
+        ]
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+class Contact(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="contacts")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=20, choices=ContactKind.choices)
+    occurred_at = models.DateTimeField(_("when"))
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), null=True, blank=True)
+    result = models.CharField(_("result"), max_length=16, choices=ContactResult.choices)
+    notes = models.TextField(_("notes"), blank=True)
+    next_step = models.CharField(_("next step"), max_length=300, blank=True)
+    next_step_due_on = models.DateField(_("next step due on"), null=True, blank=True)
+    corrects = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        verbose_name=_("corrects"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["-occurred_at"]
+        indexes = [models.Index(fields=["case", "-occurred_at"], name="contact_case_occurred_idx")]
+        constraints = [
+            models.CheckConstraint(name="contact_kind_valid", condition=Q(kind__in=ContactKind.values)),
+            models.CheckConstraint(name="contact_result_valid", condition=Q(result__in=ContactResult.values)),
+            models.CheckConstraint(
+                name="contact_duration_not_negative",
+                condition=Q(duration_minutes__isnull=True) | Q(duration_minutes__gte=0),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
+
+
+class Support(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="supports")
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, null=True, blank=True, related_name="supports")
+    kind = models.CharField(_("kind"), max_length=20, choices=SupportKind.choices)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    provided_on = models.DateField(_("provided on"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("support")
+        verbose_name_plural = _("supports")
+        indexes = [models.Index(fields=["kind", "provided_on"], name="support_kind_idx")]
+        constraints = [models.CheckConstraint(name="support_kind_valid", condition=Q(kind__in=SupportKind.values))]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+class TutoringSession(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="tutoring_sessions")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    on = models.DateField(_("date"))
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"))
+    subjects = models.CharField(_("subjects"), max_length=200, blank=True)
+    attended = models.BooleanField(_("attended"), default=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tutoring session")
+        verbose_name_plural = _("tutoring sessions")
+        ordering = ["-on"]
+        indexes = [models.Index(fields=["case", "-on"], name="tutoring_case_on_idx")]
+        constraints = [
+            models.CheckConstraint(name="tutoring_duration_not_negative", condition=Q(duration_minutes__gte=0))
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.on}"
+
+
+class FamilyNotice(models.Model):
+    """When and how the family was told the case exists (GDPR art. 14)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="family_notices")
+    on = models.DateField(_("date"))
+    channel = models.CharField(_("channel"), max_length=10, choices=NoticeChannel.choices)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("family notice")
+        verbose_name_plural = _("family notices")
+        constraints = [
+            models.CheckConstraint(name="familynotice_channel_valid", condition=Q(channel__in=NoticeChannel.values))
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.on} ({self.channel})"
+
+
+class ReturnConfirmation(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="return_confirmations")
+    attendance = models.CharField(_("attendance"), max_length=8, choices=Attendance.choices)
+    half_days_missed = models.PositiveSmallIntegerField(_("half-days missed in the last 4 weeks"))
+    on = models.DateField(_("date"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("return confirmation")
+        verbose_name_plural = _("return confirmations")
+        ordering = ["-on", "-created_at"]
+        constraints = [
+            models.CheckConstraint(name="return_attendance_valid", condition=Q(attendance__in=Attendance.values)),
+            models.CheckConstraint(name="return_half_days_not_negative", condition=Q(half_days_missed__gte=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.on} {self.attendance}"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError(f"{self.model.__name__} rows are append-only.")
+
+    def delete(self):
+        raise TypeError(f"{self.model.__name__} rows are append-only.")
+
+
+class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise TypeError(f"{type(self).__name__} rows are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError(f"{type(self).__name__} rows are append-only.")
+
+
+class EventKind(models.TextChoices):
+    FLAGGED = "flagged", _("Flagged")
+    FLAG_UPDATED = "flag_updated", _("Flag details updated")
+    ROUTED = "routed", _("Routed")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    ASSIGNED = "assigned", _("Animators assigned")
+    CONTACT_LOGGED = "contact_logged", _("Contact logged")
+    CONTACT_CORRECTED = "contact_corrected", _("Contact corrected")
+    TUTORING_LOGGED = "tutoring_logged", _("Tutoring session logged")
+    FAMILY_INFORMED = "family_informed", _("Family informed")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the school")
+    CLOSED = "closed", _("Closed")
+    REOPENED = "reopened", _("Reopened")
+    RETURN_CONFIRMED = "return_confirmed", _("Return confirmed")
+    IDENTITY_REVEALED = "identity_revealed", _("Identity revealed")
+    HANDED_OVER = "handed_over", _("Handed over")
+
+
+class CaseEvent(AppendOnlyModel):
+    """The case's timeline. Notes here are about the workflow (why declined, why reopened), never the pupil."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
+    from_status = models.CharField(_("from"), max_length=12, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=12, choices=Status.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["case", "at"], name="caseevent_case_at_idx")]
+        constraints = [models.CheckConstraint(name="caseevent_kind_valid", condition=Q(kind__in=EventKind.values))]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class AccessAction(models.TextChoices):
+    READ_CASE = "read_case", _("Read a case")
+    READ_CONTACTS = "read_contacts", _("Read contacts")
+    READ_TUTORING = "read_tutoring", _("Read tutoring sessions")
+    READ_EVENTS = "read_events", _("Read the timeline")
+    WRITE = "write", _("Write")
+    REVEAL = "reveal", _("Reveal identity")
+    EXPORT = "export", _("Export")
+
+
+class AccessLog(AppendOnlyModel):
+    """Who read or wrote what about a pupil, when and from where. Purged only by retention."""
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(_("action"), max_length=16, choices=AccessAction.choices)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    what = models.CharField(_("what"), max_length=60)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    ip_address = models.GenericIPAddressField(_("from"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["case", "-at"], name="accesslog_case_at_idx"),
+            models.Index(fields=["user", "-at"], name="accesslog_user_at_idx"),
+            models.Index(fields=["action", "-at"], name="accesslog_action_at_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(name="accesslog_action_valid", condition=Q(action__in=AccessAction.values))
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.action} {self.what}"
