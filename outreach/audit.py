@@ -19,3 +19,8 @@ def access_log_write(
         detail=detail[:300],
         ip_address=request_ip.get(),
     )
+
+
+def record_read(*, user, case: Case, action: AccessAction, what: str = "") -> AccessLog:
+    """A read of a pupil's data is logged like a write: who looked, at what, when, from where."""
+    return access_log_write(user=user, action=action, what=what or action, case=case)

@@ -10,7 +10,20 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from outreach.models import (
@@ -20,8 +33,12 @@ from outreach.models import (
     Centre,
     CentreGroupObjectPermission,
     CentreUserObjectPermission,
+    Contact,
     Neighbourhood,
+    ReturnConfirmation,
     Status,
+    Support,
+    TutoringSession,
 )
 from schools.errors import ActionForbidden, NotFound
 from schools.models import Pupil, School, SchoolGroupObjectPermission, SchoolUserObjectPermission
@@ -59,6 +76,18 @@ class AccessScope:
 
     def can_on_centre(self, action: Action, centre_id: int) -> bool:
         return action in self.global_perms or action in self.centre_perms.get(centre_id, frozenset())
+
+    def has_anywhere(self, action: Action) -> bool:
+        """Whether the user holds the action globally or on at least one organisation or case."""
+        return any(
+            action in perms
+            for perms in (
+                self.global_perms,
+                *self.school_perms.values(),
+                *self.centre_perms.values(),
+                *self.case_perms.values(),
+            )
+        )
 
     @property
     def is_coordinator(self) -> bool:
@@ -250,4 +279,30 @@ def centre_staff(centre: Centre, action: Action = Action.LOG_CONTACT):
         )
         .distinct()
         .order_by(F("last_name").asc(), "username")
+    )
+
+
+def _count_of(model, related: str = "case") -> Coalesce:
+    counted = (
+        model.objects.filter(**{related: OuterRef("pk")}).order_by().values(related).annotate(n=Count("pk")).values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def case_list(user, *, scope: AccessScope | None = None) -> QuerySet[Case]:
+    """Visible cases with everything a case page or list row shows, in a fixed number of queries."""
+    return with_overdue(
+        cases_visible_to(user, scope=scope)
+        .select_related("pupil", "pupil__school", "school", "centre")
+        .prefetch_related(
+            "reasons",
+            "animators",
+            "pupil__guardians",
+            Prefetch("return_confirmations", queryset=ReturnConfirmation.objects.order_by("-on", "-created_at")),
+        )
+        .annotate(
+            contact_count=_count_of(Contact),
+            tutoring_count=_count_of(TutoringSession),
+            support_count=_count_of(Support),
+        )
     )

@@ -1,0 +1,32 @@
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from api import views
+from api.errors import json_not_found
+
+router = SimpleRouter(trailing_slash=True)
+router.register("schools", views.SchoolViewSet, basename="school")
+router.register("centres", views.CentreViewSet, basename="centre")
+router.register("neighbourhoods", views.NeighbourhoodViewSet, basename="neighbourhood")
+router.register("cases", views.CaseViewSet, basename="case")
+router.register("audit/access", views.AccessLogViewSet, basename="access-log")
+
+app_name = "api"
+
+urlpatterns = [
+    path("v1/auth/token/", views.TokenView.as_view(), name="token"),
+    path("v1/auth/logout/", views.LogoutView.as_view(), name="logout"),
+    path("v1/me/", views.MeView.as_view(), name="me"),
+    path("v1/cases/<str:case_id>/contacts/", views.ContactListView.as_view(), name="case-contacts"),
+    path("v1/cases/<str:case_id>/contacts/<str:contact_id>/", views.ContactDetailView.as_view(), name="case-contact"),
+    path("v1/cases/<str:case_id>/tutoring/", views.TutoringListView.as_view(), name="case-tutoring"),
+    path("v1/cases/<str:case_id>/events/", views.EventListView.as_view(), name="case-events"),
+    path("v1/reports/outcomes/", views.OutcomeReportView.as_view(), name="report-outcomes"),
+    path("v1/reports/funders/", views.FundersReportView.as_view(), name="report-funders"),
+    path("v1/pupils/<str:pupil_id>/export/", views.PupilExportView.as_view(), name="pupil-export"),
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    re_path(r"^.*$", json_not_found),
+]
