@@ -16,6 +16,7 @@ install: $(BIN)/activate
 
 migrate: install
 	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py createcachetable
 
 seed: migrate
 	DEBUG=1 $(PY) manage.py seed_demo
