@@ -1,9 +1,31 @@
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
 
 from outreach.models import Case, CaseReason, Reason, Status, Urgency
 from outreach.selectors import overdue_q
 from schools.permissions import Action
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """`true`/`false` (or 1/0); anything else is a 400, not a silently ignored filter."""
+
+    widget = forms.TextInput  # the raw value, not NullBooleanSelect's mapping of anything unknown to None
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in ("true", "1"):
+            return True
+        if text in ("false", "0"):
+            return False
+        raise forms.ValidationError(_("Enter true or false."), code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -12,7 +34,7 @@ class CaseFilter(django_filters.FilterSet):
     centre = django_filters.NumberFilter(field_name="centre_id")
     reason = django_filters.ChoiceFilter(choices=Reason.choices, method="filter_reason")
     urgency = django_filters.ChoiceFilter(choices=Urgency.choices)
-    overdue = django_filters.BooleanFilter(method="filter_overdue")
+    overdue = StrictBooleanFilter(method="filter_overdue")
     assigned_to = django_filters.ChoiceFilter(choices=[("me", "me")], method="filter_assigned_to")
     flagged_after = django_filters.DateFilter(field_name="flagged_at", lookup_expr="date__gte")
     flagged_before = django_filters.DateFilter(field_name="flagged_at", lookup_expr="date__lte")

@@ -9,11 +9,11 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from outreach.lifecycle import PUBLIC_EVENT_NOTES
 from outreach.models import (
     Attendance,
     ContactKind,
     ContactResult,
-    EventKind,
     NoticeChannel,
     Outcome,
     Reason,
@@ -25,17 +25,6 @@ from schools.models import Level, Sex
 from schools.permissions import Action
 
 MAX_TEXT = 4000
-
-# Workflow notes every reader of the timeline needs; other notes (closing note, reveal reason) may
-# describe the family and follow the notes rule of SPEC §4.
-PUBLIC_EVENT_NOTES = {
-    EventKind.ROUTED,
-    EventKind.DECLINED,
-    EventKind.ASSIGNED,
-    EventKind.HANDED_OVER,
-    EventKind.REOPENED,
-    EventKind.WITHDRAWN,
-}
 
 
 def person_name(user) -> str:

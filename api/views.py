@@ -32,7 +32,7 @@ from outreach.exports import csv_stream
 from outreach.models import AccessAction, AccessLog, Case, Centre, Contact, Neighbourhood, Outcome
 from outreach.pupil_export import pupil_export
 from outreach.reports import GROUPINGS, funders_cases, funders_report, outcome_report
-from outreach.selectors import access_scope, case_for_user, case_list, centre_for_user
+from outreach.selectors import access_scope, case_for_user, case_list
 from schools.errors import ActionForbidden, InvalidInput, NotFound
 from schools.models import School
 from schools.permissions import Action
@@ -160,7 +160,12 @@ class CentreViewSet(ReadOnlyModelViewSet):
     @extend_schema(request=s.HandoverSerializer, responses={200: s.HandoverResultSerializer})
     @action(detail=True, methods=["post"])
     def handover(self, request, pk=None):
-        centre = centre_for_user(request.user, _int_id(pk), Action.ASSIGN, scope=scope_of(request))
+        # Centres are reference data every user can read (GET /centres/{id}/): a missing right is 403, not 404.
+        centre = Centre.objects.filter(pk=_int_id(pk)).first()
+        if centre is None:
+            raise NotFound()
+        if not scope_of(request).can_on_centre(Action.ASSIGN, centre.pk):
+            raise ActionForbidden()
         data = validated(s.HandoverSerializer, request.data)
         users = get_user_model().objects.in_bulk([data["from_user"], data["to_user"]])
         missing = {key: [_("Unknown user.")] for key in ("from_user", "to_user") if data[key] not in users}
@@ -225,7 +230,10 @@ class CaseViewSet(GenericViewSet):
         return case_for_user(self.request.user, pk, permission, scope=scope_of(self.request))
 
     def _respond(self, case_id, *, status_code=status.HTTP_200_OK, headers=None) -> Response:
-        case = case_list(self.request.user, scope=scope_of(self.request)).get(pk=case_id)
+        case = case_list(self.request.user, scope=scope_of(self.request)).filter(pk=case_id).first()
+        if case is None:
+            # The action took the case out of the caller's sight (a centre declining it): done, nothing to show.
+            return Response(status=status.HTTP_204_NO_CONTENT)
         response = Response(self.get_serializer(case).data, status=status_code, headers=headers)
         response["ETag"] = case_etag(case)
         return response
@@ -535,6 +543,14 @@ class OutcomeReportView(APIView):
                 filename=f"radar-outcomes-by-{group_by}.csv",
             )
         return Response({"group_by": group_by, "outcomes": Outcome.values, "rows": rows})
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # Errors are JSON even when the CSV variant was asked for (SPEC §5), never a Python repr as text/csv.
+        if isinstance(response, Response) and isinstance(getattr(response, "accepted_renderer", None), CSVRenderer):
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        return response
 
 
 class FundersReportView(APIView):

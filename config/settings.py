@@ -84,6 +84,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "outreach.navigation.nav_items",
             ],
         },
     },
@@ -219,6 +220,7 @@ AXES_FAILURE_LIMIT = 10
 # behind one NAT address; address-level flooding is the login throttle's job.
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 CONTENT_SECURITY_POLICY = {

@@ -13,7 +13,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     BooleanField,
     Count,
-    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -22,7 +21,9 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
+from django.db.models import Case as When_
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -232,14 +233,17 @@ def overdue_q(now: datetime | None = None) -> Q:
     return reduce(or_, overdue_conditions(now).values())
 
 
+def _true_or_false(condition: Q) -> When_:
+    """CASE WHEN, not the bare condition: a comparison with a NULL column (no contact yet) would give
+    NULL, so `overdue` would be None and `.filter(overdue=False)` would drop the case."""
+    return When_(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
 def with_overdue(queryset: QuerySet[Case], now: datetime | None = None) -> QuerySet[Case]:
-    """Annotates `overdue` and one `overdue_<deadline>` flag per deadline."""
+    """Annotates `overdue` and one `overdue_<deadline>` flag per deadline, each True or False, never None."""
     conditions = overdue_conditions(now)
-    annotations = {
-        f"overdue_{name}": ExpressionWrapper(condition, output_field=BooleanField())
-        for name, condition in conditions.items()
-    }
-    annotations["overdue"] = ExpressionWrapper(reduce(or_, conditions.values()), output_field=BooleanField())
+    annotations = {f"overdue_{name}": _true_or_false(condition) for name, condition in conditions.items()}
+    annotations["overdue"] = _true_or_false(reduce(or_, conditions.values()))
     return queryset.annotate(**annotations)
 
 
@@ -253,13 +257,24 @@ def open_case_of(pupil: Pupil) -> Case | None:
 
 
 def centres_covering(*, neighbourhood_name: str, postcode: str) -> list[Centre]:
-    """Centres covering the pupil's neighbourhood if the school gave one we know, else their postcode."""
-    neighbourhoods = Neighbourhood.objects.none()
-    if neighbourhood_name.strip():
-        neighbourhoods = Neighbourhood.objects.filter(name__iexact=neighbourhood_name.strip())
-    if not neighbourhoods.exists() and postcode.strip():
-        neighbourhoods = Neighbourhood.objects.filter(postcodes__postcode=postcode.strip())
-    return list(Centre.objects.filter(neighbourhoods__in=neighbourhoods).distinct().order_by("name"))
+    """Centres covering the pupil's neighbourhood if the school gave one we know, else their postcode.
+
+    Names are compared with casefold() in Python: SQLite's iexact ignores case for ASCII only
+    ("BÉTHUNE" ≠ "Béthune"), and the neighbourhood table is a short reference list.
+    """
+    wanted = neighbourhood_name.strip().casefold()
+    neighbourhood_ids = []
+    if wanted:
+        neighbourhood_ids = [
+            pk for pk, name in Neighbourhood.objects.values_list("pk", "name") if name.casefold() == wanted
+        ]
+    if not neighbourhood_ids and postcode.strip():
+        neighbourhood_ids = list(
+            Neighbourhood.objects.filter(postcodes__postcode=postcode.strip()).values_list("pk", flat=True)
+        )
+    if not neighbourhood_ids:
+        return []
+    return list(Centre.objects.filter(neighbourhoods__in=neighbourhood_ids).distinct().order_by("name"))
 
 
 def centre_staff(centre: Centre, action: Action = Action.LOG_CONTACT):

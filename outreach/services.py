@@ -90,8 +90,13 @@ def role_revoke(*, user: AbstractBaseUser, role: Role, organisation: School | Ce
 
 
 def _require(user, action: Action, case: Case) -> None:
-    """Services re-check the matrix, so a caller that skipped the gate cannot act beyond its rights."""
-    if not access_scope(user).can(action, case):
+    """Services re-check the matrix, so a caller that skipped the gate cannot act beyond its rights.
+
+    The check is made on the case as stored, under a row lock: a caller holding a stale copy of a case
+    rerouted to another centre since it was read cannot act on it through its former centre's rights.
+    """
+    current = Case.objects.select_for_update(of=("self",)).only("school", "centre").filter(pk=case.pk).first()
+    if current is None or not access_scope(user).can(action, current):
         raise ActionForbidden()
 
 
@@ -112,7 +117,7 @@ def _record(
     *,
     actor,
     kind: EventKind,
-    from_status: str = "",
+    from_status: str | None = None,
     note: str = "",
     access: AccessAction = AccessAction.WRITE,
     detail: str = "",
@@ -121,8 +126,8 @@ def _record(
         case=case,
         actor=actor,
         kind=kind,
-        from_status=from_status,
-        to_status=case.status if from_status else "",
+        from_status=from_status or "",
+        to_status=case.status if from_status is not None else "",
         note=note,
     )
     access_log_write(user=actor, action=access, what=kind, case=case, detail=detail)
@@ -169,9 +174,9 @@ def _auto_route(case: Case, *, actor) -> None:
     _record(
         case,
         actor=actor,
-        kind=EventKind.ROUTED,
+        kind=EventKind.AUTO_ROUTED,
         from_status=Status.FLAGGED,
-        note=_("Routed automatically: the only centre covering the pupil's neighbourhood."),
+        detail=f"centre={case.centre_id}",
     )
 
 
@@ -449,7 +454,9 @@ def contact_correct(*, actor, contact: Contact, changes: dict) -> Contact:
         errors["kind"] = [_("Unknown contact kind: %(value)s.") % {"value": merged["kind"]}]
     if merged["result"] not in ContactResult.values:
         errors["result"] = [_("Unknown contact result: %(value)s.") % {"value": merged["result"]}]
-    if merged["occurred_at"] > timezone.now() + timedelta(minutes=5):
+    if merged["occurred_at"] is None:
+        errors["occurred_at"] = [_("This field is required.")]
+    elif merged["occurred_at"] > timezone.now() + timedelta(minutes=5):
         errors["occurred_at"] = [_("This date cannot be in the future.")]
     _check_duration(errors, "duration_minutes", merged["duration_minutes"], required=False)
     if errors:
@@ -508,7 +515,7 @@ def support_record(*, actor, case: Case, kind: str, detail: str = "", provided_o
         case=case, kind=kind, detail=detail.strip(), recorded_by=actor, provided_on=provided_on or timezone.localdate()
     )
     case.save(update_fields=["updated_at"])
-    _record(case, actor=actor, kind=EventKind.CONTACT_LOGGED, detail=f"support={support.pk}")
+    _record(case, actor=actor, kind=EventKind.SUPPORT_RECORDED, detail=f"support={support.pk}")
     return support
 
 
@@ -573,6 +580,7 @@ def case_reopen(*, actor, case: Case, note: str) -> Case:
         raise InvalidTransition(_("The pupil already has an open case."))
     case.status = Status.IN_PROGRESS if case.centre_id else Status.FLAGGED
     case.outcome = ""
+    case.outcome_note = ""
     case.closed_at = None
     case.status_changed_at = timezone.now()
     case.save()

@@ -47,6 +47,13 @@ def _pupil_field_errors(data: dict) -> dict[str, list[str]]:
                 validate_email(guardian["email"])
             except ValidationError:
                 errors[f"guardians.{index}.email"] = [_("Enter a valid email address.")]
+        # The model's own checks too (lengths, types): bulk_create below validates nothing.
+        candidate = Guardian(**{name: guardian[name] for name in GUARDIAN_FIELDS if name in guardian})
+        try:
+            candidate.full_clean(exclude=["pupil"], validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            for key, messages in error.message_dict.items():
+                errors.setdefault(f"guardians.{index}.{key}", [str(message) for message in messages])
     return errors
 
 

@@ -5,6 +5,12 @@ from schools.permissions import Role
 from tests import factories
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Real hashers cost ~0.2 s per user; tests check permissions, not hashing strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def world(db):
     """Two schools, two centres each covering its own neighbourhood, and one user per role and place."""

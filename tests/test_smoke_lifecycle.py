@@ -33,7 +33,7 @@ def test_flag_to_confirmed_return(world, pupil_data):
         actor=world.school_staff, case=case, attendance="full", half_days_missed=0, on=timezone.localdate()
     )
     kinds = list(CaseEvent.objects.filter(case=case).values_list("kind", flat=True))
-    assert kinds == ["flagged", "routed", "accepted", "assigned", "contact_logged", "closed", "return_confirmed"]
+    assert kinds == ["flagged", "auto_routed", "accepted", "assigned", "contact_logged", "closed", "return_confirmed"]
     assert AccessLog.objects.filter(case=case).count() == len(kinds) + 1
     assert list(cases_visible_to(world.other_school_staff)) == []
     assert list(cases_visible_to(world.coordinator)) == [case]

@@ -1,0 +1,260 @@
+"""Django admin: reference data, users and their roles. Cases are shown, never edited here.
+
+A case changes only through the services, which check the transition and write the timeline and the
+access log; an admin form editing `status` or `centre` directly would bypass all three. The timeline
+(CaseEvent) and the access log are append-only: the admin shows them and nothing more.
+"""
+
+import copy
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from outreach.models import AccessLog, Case, CaseEvent, CaseReason, Centre, Neighbourhood, NeighbourhoodPostcode
+from outreach.selectors import access_scope
+from outreach.services import role_grant, role_revoke
+from schools.models import School
+from schools.permissions import ROLE_LABELS, ROLE_ORGANISATION, Role
+
+User = get_user_model()
+
+
+class ReadOnlyAdminMixin:
+    """Viewable by whoever may view the model; nobody adds, changes or deletes through the admin."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# Reference data -------------------------------------------------------------------------------------------------
+
+
+class NeighbourhoodPostcodeInline(admin.TabularInline):
+    model = NeighbourhoodPostcode
+    extra = 1
+
+
+@admin.register(Neighbourhood)
+class NeighbourhoodAdmin(admin.ModelAdmin):
+    list_display = ("name", "is_qpv", "postcode_list", "centre_list")
+    list_filter = ("is_qpv",)
+    search_fields = ("name", "postcodes__postcode")
+    inlines = [NeighbourhoodPostcodeInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("postcodes", "centres")
+
+    @admin.display(description=_("postcodes"))
+    def postcode_list(self, obj: Neighbourhood) -> str:
+        return ", ".join(sorted(postcode.postcode for postcode in obj.postcodes.all()))
+
+    @admin.display(description=_("covered by"))
+    def centre_list(self, obj: Neighbourhood) -> str:
+        return ", ".join(sorted(centre.name for centre in obj.centres.all())) or "—"
+
+
+@admin.register(Centre)
+class CentreAdmin(admin.ModelAdmin):
+    list_display = ("name", "address", "neighbourhood_list")
+    search_fields = ("name",)
+    filter_horizontal = ("neighbourhoods",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("neighbourhoods")
+
+    @admin.display(description=_("neighbourhoods covered"))
+    def neighbourhood_list(self, obj: Centre) -> str:
+        return ", ".join(sorted(neighbourhood.name for neighbourhood in obj.neighbourhoods.all())) or "—"
+
+
+# Cases, timeline, access log (read-only) ------------------------------------------------------------------------
+
+
+class CaseReasonInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = CaseReason
+    fields = ("reason",)
+    extra = 0
+
+
+@admin.register(Case)
+class CaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("reference", "status", "school", "centre", "flagged_at", "outcome")
+    list_filter = ("status", "urgency", "outcome", "school", "centre")
+    list_select_related = ("school", "centre")
+    search_fields = ("reference",)
+    date_hierarchy = "flagged_at"
+    ordering = ("-flagged_at",)
+    fieldsets = (
+        (None, {"fields": ("reference", "pupil", "school", "status", "centre", "animators", "outcome")}),
+        (_("Flag"), {"fields": ("urgency", "half_days_missed", "last_seen_on", "flagged_by", "flagged_at")}),
+        (
+            _("Dates"),
+            {
+                "fields": (
+                    "status_changed_at",
+                    "routed_at",
+                    "accepted_at",
+                    "first_contact_at",
+                    "last_contact_at",
+                    "family_informed_on",
+                    "closed_at",
+                    "updated_at",
+                    "anonymised_at",
+                )
+            },
+        ),
+    )
+    inlines = [CaseReasonInline]
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("at", "case", "kind", "actor", "from_status", "to_status")
+    list_filter = ("kind",)
+    list_select_related = ("case", "actor")
+    search_fields = ("case__reference", "actor__username")
+    date_hierarchy = "at"
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("at", "user", "action", "what", "case", "ip_address")
+    list_filter = ("action",)
+    list_select_related = ("case", "user")
+    search_fields = ("case__reference", "user__username", "what")
+    date_hierarchy = "at"
+
+
+# Users and their roles ------------------------------------------------------------------------------------------
+
+
+def held_roles(user) -> list[tuple[str, str]]:
+    """(key, label) for every role the user holds; the key is what `role_revoke` needs, as text."""
+    if user is None or user.pk is None:
+        return []
+    # The grants of a deactivated account are still on record: show them (access_scope sees none).
+    subject = copy.copy(user)
+    subject.is_active = True
+    roles = access_scope(subject).roles()
+    names = {
+        "school": School.objects.in_bulk([org_id for _role, kind, org_id in roles if kind == "school"]),
+        "centre": Centre.objects.in_bulk([org_id for _role, kind, org_id in roles if kind == "centre"]),
+    }
+    held = []
+    for role, kind, org_id in roles:
+        label = str(ROLE_LABELS[role])
+        if kind is not None:
+            label = f"{label} — {names[kind][org_id]}"
+        held.append((f"{role.value}:{kind or ''}:{org_id or ''}", label))
+    return sorted(held, key=lambda item: item[1])
+
+
+def role_target(key: str) -> tuple[Role, School | Centre | None]:
+    role, kind, org_id = key.split(":")
+    model = {"school": School, "centre": Centre}.get(kind)
+    return Role(role), (model.objects.get(pk=int(org_id)) if model else None)
+
+
+class RoleUserChangeForm(UserChangeForm):
+    """The user form, plus granting one role and revoking held ones (through the services)."""
+
+    grant_role = forms.ChoiceField(
+        label=_("Grant a role"),
+        required=False,
+        choices=[("", "---------"), *((role.value, ROLE_LABELS[role]) for role in Role)],
+    )
+    grant_school = forms.ModelChoiceField(
+        label=_("at the school"),
+        queryset=School.objects.all(),
+        required=False,
+        help_text=_("For the school staff role."),
+    )
+    grant_centre = forms.ModelChoiceField(
+        label=_("at the centre"),
+        queryset=Centre.objects.all(),
+        required=False,
+        help_text=_("For the animator and centre manager roles. A coordinator needs neither."),
+    )
+    revoke_roles = forms.MultipleChoiceField(
+        label=_("Revoke roles"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["revoke_roles"].choices = held_roles(self.instance)
+
+    def clean(self):
+        cleaned = super().clean()
+        role = cleaned.get("grant_role")
+        school, centre = cleaned.get("grant_school"), cleaned.get("grant_centre")
+        if not role:
+            if school or centre:
+                self.add_error("grant_role", _("Choose the role to grant there."))
+            return cleaned
+        kind = ROLE_ORGANISATION[Role(role)]
+        if kind == "school" and not school:
+            self.add_error("grant_school", _("Choose the school where this role is held."))
+        if kind == "centre" and not centre:
+            self.add_error("grant_centre", _("Choose the centre where this role is held."))
+        if kind != "school" and school:
+            self.add_error("grant_school", _("This role is not held on a school."))
+        if kind != "centre" and centre:
+            self.add_error("grant_centre", _("This role is not held on a centre."))
+        return cleaned
+
+
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+@admin.register(User)
+class RadarUserAdmin(UserAdmin):
+    form = RoleUserChangeForm
+    readonly_fields = (*UserAdmin.readonly_fields, "current_roles")
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        (
+            _("Roles"),
+            {
+                "fields": ("current_roles", "grant_role", "grant_school", "grant_centre", "revoke_roles"),
+                "description": _("Roles are granted and revoked through Radar's rules, never as raw permissions."),
+            },
+        ),
+    )
+
+    @admin.display(description=_("current roles"))
+    def current_roles(self, obj) -> str:
+        held = held_roles(obj)
+        if not held:
+            return "—"
+        return format_html_join("", "<div>{}</div>", ((label,) for _key, label in held))
+
+    def save_related(self, request, form, formsets, change) -> None:
+        # After the form's own many-to-many fields (user_permissions among them) are saved, so that a
+        # coordinator grant, which is a set of global permissions, is not overwritten by them.
+        super().save_related(request, form, formsets, change)
+        user = form.instance
+        labels = dict(form.fields["revoke_roles"].choices)
+        for key in form.cleaned_data.get("revoke_roles") or []:
+            role, organisation = role_target(key)
+            role_revoke(user=user, role=role, organisation=organisation)
+            self.message_user(request, _("Role revoked: %(role)s.") % {"role": labels[key]})
+        role = form.cleaned_data.get("grant_role")
+        if role:
+            organisation = form.cleaned_data.get("grant_school") or form.cleaned_data.get("grant_centre")
+            role_grant(user=user, role=Role(role), organisation=organisation)
+            label = ROLE_LABELS[Role(role)]
+            if organisation is not None:
+                label = f"{label} — {organisation}"
+            self.message_user(request, _("Role granted: %(role)s.") % {"role": label})

@@ -1,0 +1,487 @@
+"""The school side's forms: flag a pupil (guardians as repeatable rows) and import flags from a CSV file.
+
+Shape and types only: the rules live in `outreach.services.case_flag` and `schools.services.pupil_upsert`,
+whose field errors the views put back next to the fields (or, for a CSV file, next to the row).
+"""
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from outreach.forms import NOTES_HINT
+from outreach.models import Reason, Urgency
+from schools.models import Level, School, Sex
+
+MAX_GUARDIANS = 10
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+MAX_UPLOAD_ROWS = 1000
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+
+PUPIL_FORM_FIELDS = ("external_ref", "first_name", "last_name", "birth_date", "sex", "level", "class_name")
+ADDRESS_FORM_FIELDS = ("address", "postcode", "city", "neighbourhood")
+GUARDIAN_FORM_FIELDS = ("name", "relationship", "phone", "email", "language", "interpreter_needed")
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class SchoolChoiceMixin:
+    """A school select only for someone flagging for several schools; otherwise their one school, implicitly."""
+
+    def _set_schools(self, schools) -> None:
+        schools = list(schools)
+        self.only_school = schools[0] if len(schools) == 1 else None
+        if self.only_school is not None:
+            del self.fields["school"]
+        else:
+            self.fields["school"].queryset = School.objects.filter(pk__in=[school.pk for school in schools])
+
+    def chosen_school(self) -> School:
+        return self.only_school or self.cleaned_data["school"]
+
+
+class FlagSchoolForm(SchoolChoiceMixin, forms.Form):
+    school = forms.ModelChoiceField(
+        label=_("School"), queryset=School.objects.none(), empty_label=_("Choose the school")
+    )
+
+    def __init__(self, *args, schools, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._set_schools(schools)
+
+
+class PupilForm(forms.Form):
+    external_ref = forms.CharField(
+        label=_("School's pupil number"),
+        max_length=64,
+        help_text=_("The pupil's number in your school's information system."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    first_name = forms.CharField(
+        label=_("First name"), max_length=120, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    last_name = forms.CharField(
+        label=_("Last name"), max_length=120, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    birth_date = forms.DateField(
+        label=_("Birth date"), required=False, input_formats=DATE_FORMATS, widget=_date_input()
+    )
+    sex = forms.ChoiceField(
+        label=_("Sex"),
+        required=False,
+        choices=[("", _("Not given")), *Sex.choices],
+        initial="",
+        help_text=_("Only used, without names, for the funders' statistics."),
+        widget=forms.RadioSelect,
+    )
+    level = forms.ChoiceField(label=_("Level"), choices=Level.choices, widget=forms.RadioSelect)
+    class_name = forms.CharField(label=_("Class"), max_length=40, required=False)
+
+
+class AddressForm(forms.Form):
+    address = forms.CharField(
+        label=_("Address"), max_length=300, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    postcode = forms.CharField(
+        label=_("Postcode"),
+        max_length=10,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    city = forms.CharField(
+        label=_("City"), max_length=120, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    neighbourhood = forms.CharField(
+        label=_("Neighbourhood"),
+        max_length=120,
+        required=False,
+        help_text=_("Choose a known neighbourhood if you can: it decides which centre social follows the pupil."),
+        widget=forms.TextInput(attrs={"list": "neighbourhood-names", "autocomplete": "off"}),
+    )
+
+
+class GuardianForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    relationship = forms.CharField(
+        label=_("Relationship to the pupil"), max_length=60, required=False, help_text=_("Mother, father, aunt…")
+    )
+    phone = forms.CharField(
+        label=_("Phone"), max_length=30, required=False, widget=forms.TextInput(attrs={"type": "tel"})
+    )
+    # A CharField: the address is checked by the service, like every other way a pupil comes in.
+    email = forms.CharField(label=_("Email"), max_length=254, required=False, widget=forms.EmailInput)
+    language = forms.CharField(label=_("Language spoken at home"), max_length=60, required=False)
+    interpreter_needed = forms.BooleanField(label=_("An interpreter is needed"), required=False)
+
+
+class BaseGuardianFormSet(forms.BaseFormSet):
+    """Repeatable guardian rows: a row left empty is ignored, and `extra` can grow by one without JavaScript."""
+
+    def __init__(self, *args, extra: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if extra is not None:
+            self.extra = extra
+
+    def _construct_form(self, i, **kwargs):
+        kwargs.setdefault("empty_permitted", True)
+        return super()._construct_form(i, **kwargs)
+
+    def filled(self) -> list[tuple[int, dict]]:
+        """(row index, cleaned data) of the rows something was typed in."""
+        return [(index, form.cleaned_data) for index, form in enumerate(self.forms) if form.has_changed()]
+
+
+GuardianFormSet = forms.formset_factory(
+    GuardianForm,
+    formset=BaseGuardianFormSet,
+    extra=2,
+    max_num=MAX_GUARDIANS,
+    absolute_max=MAX_GUARDIANS,
+    validate_max=True,
+)
+
+
+class FlagDetailsForm(forms.Form):
+    reasons = forms.MultipleChoiceField(
+        label=_("Reasons"),
+        choices=Reason.choices,
+        help_text=_("Tick every reason that applies."),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    details = forms.CharField(
+        label=_("Details"),
+        required=False,
+        help_text=format_lazy("{} {}", _("Required when the reason is “Other”."), NOTES_HINT),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    urgency = forms.ChoiceField(
+        label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL, widget=forms.RadioSelect
+    )
+    half_days_missed = forms.IntegerField(
+        label=_("Half-days missed in the last 4 weeks"),
+        min_value=0,
+        max_value=40,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    last_seen_on = forms.DateField(
+        label=_("Last day seen at school"), required=False, input_formats=DATE_FORMATS, widget=_date_input()
+    )
+
+
+def pupil_arguments(pupil: dict, address: dict, guardians: list[dict]) -> dict:
+    """The `pupil` argument of case_flag from the web form.
+
+    An empty optional field keeps what Radar already holds about a known pupil; guardians replace the ones
+    on record only when at least one is given.
+    """
+    data = {
+        name: value
+        for name, value in {**pupil, **address}.items()
+        if value not in ("", None) or name in ("external_ref", "first_name", "last_name", "level")
+    }
+    if guardians:
+        data["guardians"] = [{name: guardian[name] for name in GUARDIAN_FORM_FIELDS} for guardian in guardians]
+    return data
+
+
+# CSV import ---------------------------------------------------------------------------------------------------------
+
+CSV_COLUMNS = (
+    "external_ref",
+    "first_name",
+    "last_name",
+    "birth_date",
+    "sex",
+    "level",
+    "class_name",
+    "address",
+    "postcode",
+    "city",
+    "neighbourhood",
+    "guardian_name",
+    "guardian_relationship",
+    "guardian_phone",
+    "guardian_email",
+    "guardian_language",
+    "reasons",
+    "details",
+    "urgency",
+    "half_days_missed",
+    "last_seen_on",
+)
+REQUIRED_COLUMNS = ("external_ref", "first_name", "last_name", "level", "reasons")
+CSV_PUPIL_COLUMNS = (*PUPIL_FORM_FIELDS, *ADDRESS_FORM_FIELDS)
+CSV_GUARDIAN_COLUMNS = ("name", "relationship", "phone", "email", "language")
+
+# What each column holds, for the page that documents the file.
+CSV_COLUMN_HELP = {
+    "external_ref": _("The pupil's number in your school's information system."),
+    "first_name": _("First name."),
+    "last_name": _("Last name."),
+    "birth_date": _("YYYY-MM-DD or DD/MM/YYYY."),
+    "sex": _("F or M; empty if not given (only used for the funders' statistics)."),
+    "level": _("6e, 5e, 4e, 3e, ULIS or SEGPA."),
+    "class_name": _("Class, for example 5e B."),
+    "address": _("Street address."),
+    "postcode": _("Postcode."),
+    "city": _("City."),
+    "neighbourhood": _("Neighbourhood name, as Radar knows it if possible."),
+    "guardian_name": _("One guardian's name; when given, it replaces the guardians Radar holds for a known pupil."),
+    "guardian_relationship": _("Mother, father, aunt…"),
+    "guardian_phone": _("Phone number."),
+    "guardian_email": _("Email address."),
+    "guardian_language": _("Language spoken at home."),
+    "reasons": _("One or more reasons, as codes or labels, separated by | or ; (see the list below)."),
+    "details": _("Objective facts only: the family may read them. Required when a reason is “other”."),
+    "urgency": _("normal or high; empty means normal."),
+    "half_days_missed": _("Half-days missed in the last 4 weeks, 0 to 40; empty means 0."),
+    "last_seen_on": _("Last day seen at school: YYYY-MM-DD or DD/MM/YYYY."),
+}
+
+# French labels as a collège writes them, whatever wording the French catalogue ends up with.
+REASON_ALIASES = {
+    "absences injustifiées": Reason.UNJUSTIFIED_ABSENCE,
+    "absence injustifiée": Reason.UNJUSTIFIED_ABSENCE,
+    "absences non justifiées": Reason.UNJUSTIFIED_ABSENCE,
+    "absences intermittentes": Reason.INTERMITTENT_ABSENCE,
+    "absences perlées": Reason.INTERMITTENT_ABSENCE,
+    "absence longue": Reason.LONG_ABSENCE,
+    "absence prolongée": Reason.LONG_ABSENCE,
+    "longue absence": Reason.LONG_ABSENCE,
+    "famille injoignable": Reason.FAMILY_UNREACHABLE,
+    "famille non joignable": Reason.FAMILY_UNREACHABLE,
+    "pas d'accès numérique": Reason.NO_DIGITAL_ACCESS,
+    "sans accès numérique": Reason.NO_DIGITAL_ACCESS,
+    "absence d'accès numérique": Reason.NO_DIGITAL_ACCESS,
+    "aucun accès numérique": Reason.NO_DIGITAL_ACCESS,
+    "décrochage": Reason.DISENGAGEMENT,
+    "désengagement": Reason.DISENGAGEMENT,
+    "démotivation": Reason.DISENGAGEMENT,
+    "résultats en baisse": Reason.FALLING_RESULTS,
+    "baisse des résultats": Reason.FALLING_RESULTS,
+    "chute des résultats": Reason.FALLING_RESULTS,
+    "comportement": Reason.BEHAVIOUR,
+    "autre": Reason.OTHER,
+}
+URGENCY_ALIASES = {
+    "normale": Urgency.NORMAL,
+    "haute": Urgency.HIGH,
+    "élevée": Urgency.HIGH,
+    "forte": Urgency.HIGH,
+    "urgent": Urgency.HIGH,
+    "urgente": Urgency.HIGH,
+}
+SEX_ALIASES = {
+    "fille": Sex.FEMALE,
+    "féminin": Sex.FEMALE,
+    "garçon": Sex.MALE,
+    "masculin": Sex.MALE,
+}
+
+
+def _key(text: str) -> str:
+    """Compares labels whatever their case, accents, apostrophes and spacing."""
+    text = unicodedata.normalize("NFKD", text.replace("\u2019", "'")).encode("ascii", "ignore").decode()
+    return " ".join(text.casefold().split())
+
+
+def _lookup(choices, aliases: dict) -> dict[str, str]:
+    """Codes, their labels in every language of the site, and the aliases, keyed by _key."""
+    table = {_key(alias): str(code) for alias, code in aliases.items()}
+    for code, label in choices:
+        table[_key(code)] = code
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                table.setdefault(_key(str(label)), code)
+    return table
+
+
+def _parse_date(value: str) -> date:
+    for date_format in DATE_FORMATS:
+        try:
+            return datetime.strptime(value, date_format).date()
+        except ValueError:
+            continue
+    raise ValueError(value)
+
+
+def _level(value: str) -> str:
+    key = _key(value)
+    if match := re.fullmatch(r"([3-6])\s*(e|eme|em|ieme)?", key):
+        return f"{match.group(1)}e"
+    return {"ulis": Level.ULIS, "segpa": Level.SEGPA}.get(key, value)
+
+
+@dataclass
+class CsvRow:
+    number: int
+    cells: dict[str, str]
+    arguments: dict = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+class RowReader:
+    """Turns a CSV row into case_flag's arguments; what cannot be read is reported against its column."""
+
+    def __init__(self):
+        self.reasons = _lookup(Reason.choices, REASON_ALIASES)
+        self.urgencies = _lookup(Urgency.choices, URGENCY_ALIASES)
+        self.sexes = _lookup(Sex.choices, SEX_ALIASES)
+
+    def read(self, row: CsvRow) -> CsvRow:
+        cells, errors = row.cells, row.errors
+        # An empty cell keeps what Radar already holds about a known pupil; required ones are checked by the service.
+        pupil: dict = {name: cells[name] for name in CSV_PUPIL_COLUMNS if cells.get(name)}
+        for name in ("external_ref", "first_name", "last_name", "level"):
+            pupil.setdefault(name, "")
+        if pupil.get("birth_date"):
+            pupil["birth_date"] = self._date(pupil["birth_date"], "birth_date", errors)
+        if pupil.get("sex"):
+            pupil["sex"] = self.sexes.get(_key(pupil["sex"]), pupil["sex"])
+        if pupil["level"]:
+            pupil["level"] = _level(pupil["level"])
+        guardian = {name: cells.get(f"guardian_{name}", "") for name in CSV_GUARDIAN_COLUMNS}
+        if any(guardian.values()):
+            pupil["guardians"] = [guardian]
+
+        tokens = [token.strip() for token in re.split(r"[|;]", cells.get("reasons", "")) if token.strip()]
+        arguments = {
+            "pupil": pupil,
+            "reasons": [self.reasons.get(_key(token), token) for token in tokens],
+            "details": cells.get("details", ""),
+            "urgency": self.urgencies.get(_key(cells.get("urgency", "")), cells.get("urgency", "")) or Urgency.NORMAL,
+            "half_days_missed": 0,
+            "last_seen_on": None,
+        }
+        if cells.get("half_days_missed"):
+            try:
+                arguments["half_days_missed"] = int(cells["half_days_missed"])
+            except ValueError:
+                errors["half_days_missed"] = [str(_("Enter a whole number."))]
+        if cells.get("last_seen_on"):
+            arguments["last_seen_on"] = self._date(cells["last_seen_on"], "last_seen_on", errors)
+        row.arguments = arguments
+        return row
+
+    @staticmethod
+    def _date(value: str, column: str, errors: dict) -> date | None:
+        try:
+            return _parse_date(value)
+        except ValueError:
+            errors[column] = [str(_("Enter a date as YYYY-MM-DD or DD/MM/YYYY."))]
+            return None
+
+
+def csv_column_of(key: str) -> str:
+    """The CSV column a service's error key is about: `pupil.guardians.0.email` is `guardian_email`."""
+    parts = key.split(".")
+    if len(parts) >= 4 and parts[:2] == ["pupil", "guardians"]:
+        return f"guardian_{parts[3]}"
+    return key.removeprefix("pupil.")
+
+
+def _delimiter(text: str, header_line: str) -> str:
+    """The sniffer's guess, unless the first line says otherwise (it names known columns)."""
+    try:
+        guess = csv.Sniffer().sniff(text[:16384], delimiters=";,").delimiter
+    except csv.Error:
+        guess = ";" if header_line.count(";") > header_line.count(",") else ","
+    known = {name: len(set(_columns(header_line.split(name))) & set(CSV_COLUMNS)) for name in ";,"}
+    return guess if known[guess] >= max(known.values()) else max(known, key=known.get)
+
+
+def _columns(header: list[str]) -> list[str]:
+    return [cell.strip().strip('"').strip().lower() for cell in header]
+
+
+def read_flag_csv(raw: bytes) -> list[CsvRow]:
+    """The rows of an uploaded file, or a ValidationError saying what is wrong with the file as a whole."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValidationError(
+            _("The file is not in UTF-8. In your spreadsheet, save it as “CSV UTF-8”."), code="encoding"
+        ) from error
+    if not text.strip():
+        raise ValidationError(_("The file is empty."), code="empty")
+    header_line = text.lstrip("\r\n").splitlines()[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text, header_line))
+    rows: list[CsvRow] = []
+    try:
+        columns: list[str] = []
+        for number, record in enumerate(reader, start=1):
+            if not any(cell.strip() for cell in record):
+                continue
+            if not columns:
+                columns = _columns(record)
+                _check_header(columns)
+                continue
+            if len(rows) == MAX_UPLOAD_ROWS:
+                raise ValidationError(
+                    _("The file has more than %(max)d rows: split it into several files."),
+                    code="too_many_rows",
+                    params={"max": MAX_UPLOAD_ROWS},
+                )
+            cells = {name: (record[i].strip() if i < len(record) else "") for i, name in enumerate(columns)}
+            rows.append(CsvRow(number=number, cells={name: cells[name] for name in CSV_COLUMNS if name in cells}))
+    except csv.Error as error:
+        raise ValidationError(
+            _("The file could not be read as CSV near line %(line)d: %(error)s"),
+            code="csv",
+            params={"line": reader.line_num, "error": error},
+        ) from error
+    if not rows:
+        raise ValidationError(_("The file has no pupil under its first line."), code="no_rows")
+    return rows
+
+
+def _check_header(columns: list[str]) -> None:
+    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    if missing:
+        raise ValidationError(
+            _("The first line must name the columns; missing: %(columns)s. Download the template to start from it."),
+            code="columns",
+            params={"columns": ", ".join(missing)},
+        )
+    repeated = sorted({name for name in columns if name and columns.count(name) > 1})
+    if repeated:
+        raise ValidationError(
+            _("These columns appear twice: %(columns)s."), code="columns", params={"columns": ", ".join(repeated)}
+        )
+
+
+class FlagUploadForm(SchoolChoiceMixin, forms.Form):
+    school = forms.ModelChoiceField(
+        label=_("School"), queryset=School.objects.none(), empty_label=_("Choose the school")
+    )
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("UTF-8, columns separated by commas or semicolons, at most 1,000 pupils and 2 MB."),
+        widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def __init__(self, *args, schools, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._set_schools(schools)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise ValidationError(
+                _("The file weighs %(size).1f MB: the limit is 2 MB. Split it into several files."),
+                code="too_large",
+                params={"size": upload.size / (1024 * 1024)},
+            )
+        self.rows = read_flag_csv(upload.read())
+        return upload

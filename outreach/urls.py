@@ -1,0 +1,22 @@
+from django.urls import path
+
+from outreach.views import cases, centre, common, coordination, school
+
+app_name = "outreach"
+
+urlpatterns = [
+    path("", common.home, name="home"),
+    path("no-role/", common.no_role, name="no_role"),
+    path("cases/", cases.case_list_page, name="case_list"),
+    path("cases/new/", school.flag_page, name="flag"),
+    path("cases/import/", school.flag_upload_page, name="flag_upload"),
+    path("cases/<uuid:case_id>/", cases.case_page, name="case"),
+    path("cases/<uuid:case_id>/edit/", school.flag_edit_page, name="flag_edit"),
+    path("cases/<uuid:case_id>/do/<str:step>/", cases.case_step, name="case_step"),
+    path("handover/", centre.handover_page, name="handover"),
+    path("triage/", coordination.triage_page, name="triage"),
+    path("dashboard/", coordination.dashboard_page, name="dashboard"),
+    path("reports/", coordination.reports_page, name="reports"),
+    path("reports/funders/", coordination.funders_report_page, name="funders_report"),
+    path("access-log/", coordination.access_log_page, name="access_log"),
+]

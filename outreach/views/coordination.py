@@ -1,0 +1,533 @@
+"""Coordinators' pages (triage, dashboard, access log) and the reports every role may read.
+
+Thin views: figures come from outreach/dashboard.py and outreach/reports.py, scoping from the selectors."""
+
+from datetime import date, datetime, time
+from urllib.parse import urlencode
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Min, Q
+from django.shortcuts import render
+from django.utils import dateformat, timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from outreach import dashboard
+from outreach.charts import bar_chart, fmt
+from outreach.exports import csv_stream
+from outreach.models import AccessAction, AccessLog, EventKind, Outcome, Reason, SupportKind
+from outreach.reports import GROUPINGS, funders_cases, funders_report, outcome_report
+from outreach.selectors import cases_visible_to
+from outreach.views.common import pupil_page, scope_of
+from schools.models import Level, Sex
+from schools.permissions import Action
+
+TRIAGE_PAGE_SIZE = 50
+ACCESS_LOG_PAGE_SIZE = 100
+
+
+def _require_coordinator(request):
+    scope = scope_of(request)
+    if not scope.is_coordinator:
+        raise PermissionDenied
+    return scope
+
+
+def _wants_csv(request) -> bool:
+    return request.GET.get("format") == "csv"
+
+
+def _query_without(request, *names: str) -> str:
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+# Triage ----------------------------------------------------------------------------------------
+
+
+def _triage_rows(cases, coverage: dashboard.Coverage, *, exclude_current: bool = False) -> list[dict]:
+    rows = []
+    for case in cases:
+        suggestions = coverage.suggest(neighbourhood_name=case.pupil.neighbourhood, postcode=case.pupil.postcode)
+        if exclude_current:
+            suggestions = [centre for centre in suggestions if centre.pk != case.centre_id]
+        rows.append(
+            {
+                "case": case,
+                "suggestions": suggestions,
+                "selected": suggestions[0].pk if len(suggestions) == 1 else None,
+            }
+        )
+    return rows
+
+
+@pupil_page
+@require_GET
+def triage_page(request):
+    """Cases waiting for a centre, the longest waiting first, each with the centre coverage suggests
+    and a form that routes it (posted to the case's `route` step)."""
+    scope = _require_coordinator(request)
+    visible = cases_visible_to(request.user, scope=scope)
+    now = timezone.now()
+    page = Paginator(dashboard.triage_queue(visible, now), TRIAGE_PAGE_SIZE).get_page(request.GET.get("page"))
+    late = Paginator(dashboard.late_acceptances(visible, now), TRIAGE_PAGE_SIZE).get_page(request.GET.get("late"))
+    coverage = dashboard.coverage()
+    return render(
+        request,
+        "outreach/triage.html",
+        {
+            "page": page,
+            "rows": _triage_rows(page.object_list, coverage),
+            "late_page": late,
+            "late_rows": _triage_rows(late.object_list, coverage, exclude_current=True),
+            "centres": coverage.centres,
+            "page_query": _query_without(request, "page"),
+            "late_query": _query_without(request, "late"),
+        },
+    )
+
+
+# Dashboard -------------------------------------------------------------------------------------
+
+
+def _outcome_chart(chart_id: str, title: str, description: str, row_header: str, rows: list[dict]):
+    return bar_chart(
+        chart_id=chart_id,
+        title=title,
+        description=description,
+        row_header=row_header,
+        rows=[(row["label"] or _("No centre"), [row[outcome] for outcome in Outcome.values]) for row in rows],
+        series=[str(label) for label in Outcome.labels],
+        stacked=True,
+        total_header=_("Total"),
+    )
+
+
+@pupil_page
+@require_GET
+def dashboard_page(request):
+    scope = _require_coordinator(request)
+    cases = cases_visible_to(request.user, scope=scope)
+    now = timezone.now()
+    months = dashboard.last_months(12, timezone.localdate(now))
+    since = months[0]
+
+    def month_label(month: date) -> str:
+        return dateformat.format(month, "M Y")
+
+    flags = dashboard.flags_per_month(cases, months)
+    delays = dashboard.first_contact_delays(cases, months)
+    overdue = dashboard.overdue_by_deadline(cases, now)
+    attendance = dashboard.attendance_before_after(cases)
+    deadline_labels = {
+        "triage": _("Triage"),
+        "acceptance": _("Acceptance"),
+        "first_contact": _("First contact"),
+        "no_contact": _("No recent contact"),
+        "family_notice": _("Family notice"),
+    }
+    period = _("since %(date)s") % {"date": dateformat.format(since, "F Y")}
+    charts = [
+        bar_chart(
+            chart_id="chart-flags",
+            title=_("Flags per month"),
+            description=_("Pupils flagged each month, over the last 12 months."),
+            row_header=_("Month"),
+            rows=[(month_label(month), [count]) for month, count in flags],
+            series=[_("Flags")],
+        ),
+        bar_chart(
+            chart_id="chart-first-contact",
+            title=_("Days from flag to first contact"),
+            description=_(
+                "Median and average number of days between the flag and the first contact attempt, "
+                "by month of flagging, for cases with a first contact."
+            ),
+            row_header=_("Month"),
+            rows=[(month_label(row["month"]), [row["median_days"], row["average_days"]]) for row in delays],
+            series=[_("Median (days)"), _("Average (days)")],
+            decimals=1,
+            extra_columns=[(_("Cases with a first contact"), [row["cases"] for row in delays])],
+        ),
+        _outcome_chart(
+            "chart-outcomes-centre",
+            _("Outcomes by centre, %(period)s") % {"period": period},
+            _("Cases closed in the last 12 months, by centre and outcome."),
+            _("Centre"),
+            dashboard.outcomes_by(user=request.user, scope=scope, group_by="centre", since=since),
+        ),
+        _outcome_chart(
+            "chart-outcomes-school",
+            _("Outcomes by school, %(period)s") % {"period": period},
+            _("Cases closed in the last 12 months, by school and outcome."),
+            _("School"),
+            dashboard.outcomes_by(user=request.user, scope=scope, group_by="school", since=since),
+        ),
+        bar_chart(
+            chart_id="chart-overdue",
+            title=_("Overdue cases by deadline"),
+            description=_("Open cases past each deadline today; a case may be past several."),
+            row_header=_("Deadline"),
+            rows=[(deadline_labels[name], [overdue[name]]) for name in dashboard.DEADLINES],
+            series=[_("Overdue cases")],
+        ),
+        bar_chart(
+            chart_id="chart-attendance",
+            title=_("Attendance before and after"),
+            description=_(
+                "Average half-days missed in the last 4 weeks: when flagged, and in the latest return "
+                "confirmation, for cases with a confirmation."
+            ),
+            row_header=_("School"),
+            rows=[
+                (row["label"], [row["before"], row["after"]])
+                for row in [*attendance["schools"], {**attendance["overall"], "label": _("All schools")}]
+            ]
+            if attendance["schools"]
+            else [],
+            series=[_("When flagged"), _("Latest confirmation")],
+            decimals=1,
+            extra_columns=[
+                (
+                    _("Cases"),
+                    [row["cases"] for row in [*attendance["schools"], attendance["overall"]]]
+                    if attendance["schools"]
+                    else [],
+                )
+            ],
+        ),
+    ]
+    return render(
+        request,
+        "outreach/dashboard.html",
+        {"kpis": dashboard.kpis(cases, now), "charts": charts, "school_year_start": dashboard.school_year_start()},
+    )
+
+
+# Outcome reports -------------------------------------------------------------------------------
+
+
+class ReportForm(forms.Form):
+    group_by = forms.ChoiceField(
+        label=gettext_lazy("Group by"),
+        initial="centre",
+        choices=[
+            ("centre", gettext_lazy("Centre")),
+            ("school", gettext_lazy("School")),
+            ("month", gettext_lazy("Month of closure")),
+            ("reason", gettext_lazy("Flag reason")),
+            ("neighbourhood", gettext_lazy("Neighbourhood")),
+        ],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # `from` and `to` as in the API; `from` cannot be a class attribute.
+        date_input = {"type": "date"}
+        self.fields = {
+            "from": forms.DateField(
+                label=gettext_lazy("Closed from"), required=False, widget=forms.DateInput(date_input)
+            ),
+            "to": forms.DateField(label=gettext_lazy("Closed to"), required=False, widget=forms.DateInput(date_input)),
+            **self.fields,
+        }
+
+    def clean(self):
+        data = super().clean()
+        if data.get("from") and data.get("to") and data["from"] > data["to"]:
+            self.add_error("to", _("The end date is before the start date."))
+        return data
+
+
+def _group_label(group_by: str, row: dict) -> str:
+    label = row["label"]
+    if group_by == "reason" and label in Reason.values:
+        return str(Reason(label).label)
+    if group_by == "month" and label:
+        return dateformat.format(date.fromisoformat(f"{label}-01"), "F Y")
+    if not label:
+        return _("No centre") if group_by == "centre" else _("Not given")
+    return str(label)
+
+
+@pupil_page
+@require_GET
+def reports_page(request):
+    scope = scope_of(request)
+    if not scope.has_anywhere(Action.VIEW_REPORTS):
+        raise PermissionDenied
+    data = request.GET.copy() if request.GET else None
+    if data is not None:
+        data.setdefault("group_by", "centre")
+    form = ReportForm(data)
+    valid = form.is_valid() if form.is_bound else True
+    filters = form.cleaned_data if form.is_bound and valid else {}
+    group_by = filters.get("group_by") or "centre"
+    if group_by not in GROUPINGS:
+        group_by = "centre"
+    group_header = str(dict(ReportForm.base_fields["group_by"].choices)[group_by])
+    outcomes = [(value, str(label)) for value, label in Outcome.choices]
+    rows = []
+    if valid:
+        rows = [
+            {
+                "label": _group_label(group_by, row),
+                "total": row["total"],
+                "counts": [{"header": label, "value": row[value]} for value, label in outcomes],
+            }
+            for row in outcome_report(
+                user=request.user,
+                scope=scope,
+                group_by=group_by,
+                closed_from=filters.get("from"),
+                closed_to=filters.get("to"),
+            )
+        ]
+    if group_by == "reason":  # by translated label, as the codes' order means nothing to a reader
+        rows.sort(key=lambda row: row["label"].casefold())
+    if valid and _wants_csv(request):
+        period = "_".join(str(filters[key]) for key in ("from", "to") if filters.get(key))
+        return csv_stream(
+            [
+                [group_header, _("Total"), *[label for _value, label in outcomes]],
+                *([row["label"], row["total"], *[cell["value"] for cell in row["counts"]]] for row in rows),
+            ],
+            filename=f"radar-outcomes-by-{group_by}{'-' + period if period else ''}.csv",
+        )
+    totals = {
+        "total": sum(row["total"] for row in rows),
+        "counts": [
+            {"header": label, "value": sum(row["counts"][i]["value"] for row in rows)}
+            for i, (_value, label) in enumerate(outcomes)
+        ],
+    }
+    return render(
+        request,
+        "outreach/reports.html",
+        {
+            "form": form,
+            "rows": rows,
+            "totals": totals,
+            "outcomes": [label for _value, label in outcomes],
+            "group_header": group_header,
+            "group_by": group_by,
+            "csv_query": urlencode(
+                {
+                    "group_by": group_by,
+                    **{key: filters[key].isoformat() for key in ("from", "to") if filters.get(key)},
+                    "format": "csv",
+                }
+            ),
+        },
+        status=200 if valid else 400,
+    )
+
+
+# Funders' report -------------------------------------------------------------------------------
+
+
+AGE_BANDS = {
+    "11_and_under": gettext_lazy("11 and under"),
+    "12_13": gettext_lazy("12 to 13"),
+    "14_15": gettext_lazy("14 to 15"),
+    "16_and_over": gettext_lazy("16 and over"),
+    "unknown": gettext_lazy("Unknown"),
+}
+
+
+def _funders_sections(report: dict) -> list[dict]:
+    """The report as titled tables of (label, value), labels translated."""
+    pupils, tutoring, families = report["pupils"], report["tutoring"], report["families"]
+    sex_labels = {**{value: capfirst(label) for value, label in Sex.choices}, "unknown": gettext_lazy("Not given")}
+    rate = tutoring["attendance_rate"]
+
+    def section(key: str, title: str, items) -> dict:
+        return {"key": key, "title": title, "items": [(str(label), value) for label, value in items]}
+
+    return [
+        section("pupils", _("Pupils followed"), [(_("Total"), pupils["total"])]),
+        section("level", _("Pupils by level"), [(dict(Level.choices)[k], n) for k, n in pupils["by_level"].items()]),
+        section("sex", _("Pupils by sex"), [(sex_labels[k], n) for k, n in pupils["by_sex"].items()]),
+        section(
+            "age", _("Pupils by age on 31 December"), [(AGE_BANDS[k], n) for k, n in pupils["by_age_band"].items()]
+        ),
+        section(
+            "qpv",
+            _("Pupils living in a priority neighbourhood (QPV)"),
+            [(_("In a QPV"), pupils["by_qpv"]["qpv"]), (_("Elsewhere or unknown"), pupils["by_qpv"]["not_qpv"])],
+        ),
+        section(
+            "tutoring",
+            _("Tutoring (accompagnement à la scolarité)"),
+            [
+                (_("Sessions logged"), tutoring["sessions"]),
+                (_("Sessions attended"), tutoring["sessions_attended"]),
+                (_("Hours attended"), fmt(tutoring["hours_attended"], 1)),
+                (_("Attendance rate"), "—" if rate is None else f"{fmt(rate * 100, 1)} %"),
+                (_("Pupils tutored"), tutoring["pupils"]),
+            ],
+        ),
+        section(
+            "supports",
+            _("Devices, connections and other support"),
+            [
+                (_("Devices provided (computers, tablets, smartphones)"), report["devices_provided"]),
+                (_("Internet connections provided"), report["connections_provided"]),
+                *[(SupportKind(kind).label, n) for kind, n in report["supports"].items()],
+            ],
+        ),
+        section(
+            "families",
+            _("Families"),
+            [
+                (_("Families reached"), families["families_reached"]),
+                (_("Families met in person or by video"), families["families_met"]),
+                (_("Home visits with someone reached"), families["home_visits"]),
+            ],
+        ),
+        section(
+            "outcomes",
+            _("Cases closed during the year, by outcome"),
+            [(label, report["outcomes"].get(value, 0)) for value, label in Outcome.choices],
+        ),
+    ]
+
+
+@pupil_page
+@require_GET
+def funders_report_page(request):
+    scope = scope_of(request)
+    if not scope.has_anywhere(Action.VIEW_FUNDERS_REPORT):
+        raise PermissionDenied
+    cases = funders_cases(user=request.user, scope=scope)
+    this_year = timezone.localdate().year
+    first = cases.aggregate(first=Min("flagged_at"))["first"]
+    first_year = min(timezone.localtime(first).year, this_year) if first else this_year
+    years = list(range(this_year, first_year - 1, -1))
+    raw = request.GET.get("year", "")
+    year = int(raw) if raw.isdigit() and int(raw) in years else this_year
+    sections = _funders_sections(funders_report(cases=cases, year=year))
+    if _wants_csv(request):
+        return csv_stream(
+            [
+                [_("Section"), _("Figure"), _("Value")],
+                *([section["title"], label, value] for section in sections for label, value in section["items"]),
+            ],
+            filename=f"radar-funders-{year}.csv",
+        )
+    return render(
+        request,
+        "outreach/funders_report.html",
+        {
+            "year": year,
+            "years": years,
+            "sections": sections,
+            "all_cases": Action.VIEW_FUNDERS_REPORT in scope.global_perms,
+            "csv_query": urlencode({"year": year, "format": "csv"}),
+        },
+    )
+
+
+# Access log ------------------------------------------------------------------------------------
+
+
+class AccessLogFilterForm(forms.Form):
+    user = forms.CharField(
+        label=gettext_lazy("User"), required=False, max_length=150, help_text=gettext_lazy("Exact username")
+    )
+    case = forms.CharField(label=gettext_lazy("Case reference"), required=False, max_length=20)
+    action = forms.ChoiceField(
+        label=gettext_lazy("Action"), required=False, choices=[("", gettext_lazy("Any")), *AccessAction.choices]
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        date_input = {"type": "date"}
+        self.fields["from"] = forms.DateField(
+            label=gettext_lazy("From"), required=False, widget=forms.DateInput(date_input)
+        )
+        self.fields["to"] = forms.DateField(
+            label=gettext_lazy("To"), required=False, widget=forms.DateInput(date_input)
+        )
+
+
+def _cursor(raw: str):
+    """`<ISO datetime>_<pk>` of the row a page starts after (or before); None if absent or malformed."""
+    at, _sep, pk = (raw or "").rpartition("_")
+    try:
+        moment = parse_datetime(at) if at else None
+    except ValueError:
+        return None
+    if moment is None or not pk.isdigit():
+        return None
+    return (moment if timezone.is_aware(moment) else timezone.make_aware(moment)), int(pk)
+
+
+def _cursor_of(entry: AccessLog) -> str:
+    return f"{entry.at.isoformat()}_{entry.pk}"
+
+
+def _page_url(request, **cursor: str) -> str:
+    query = request.GET.copy()
+    for name in ("after", "before"):
+        query.pop(name, None)
+    query.update(cursor)
+    return f"?{query.urlencode()}"
+
+
+@pupil_page
+@require_GET
+def access_log_page(request):
+    """Newest first, 100 a page, keyset-paginated on (at, pk): one query whatever the page or the filters."""
+    if Action.VIEW_ACCESS_LOG not in scope_of(request).global_perms:
+        raise PermissionDenied
+    form = AccessLogFilterForm(request.GET or None)
+    entries = AccessLog.objects.select_related("user", "case", "pupil")
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["user"].strip():
+            entries = entries.filter(user__username__iexact=data["user"].strip())
+        if data["case"].strip():
+            entries = entries.filter(case__reference=data["case"].strip().upper())
+        if data["action"]:
+            entries = entries.filter(action=data["action"])
+        if data["from"]:
+            entries = entries.filter(at__gte=timezone.make_aware(datetime.combine(data["from"], time.min)))
+        if data["to"]:
+            entries = entries.filter(at__lte=timezone.make_aware(datetime.combine(data["to"], time.max)))
+    after, before = _cursor(request.GET.get("after", "")), _cursor(request.GET.get("before", ""))
+    if before:  # going back to newer entries
+        at, pk = before
+        newer = entries.filter(Q(at__gt=at) | Q(at=at, pk__gt=pk)).order_by("at", "pk")
+        rows = list(newer[: ACCESS_LOG_PAGE_SIZE + 1])
+        has_newer, rows = len(rows) > ACCESS_LOG_PAGE_SIZE, rows[:ACCESS_LOG_PAGE_SIZE][::-1]
+        has_older = True
+    else:
+        if after:
+            at, pk = after
+            entries = entries.filter(Q(at__lt=at) | Q(at=at, pk__lt=pk))
+        rows = list(entries.order_by("-at", "-pk")[: ACCESS_LOG_PAGE_SIZE + 1])
+        has_older, rows = len(rows) > ACCESS_LOG_PAGE_SIZE, rows[:ACCESS_LOG_PAGE_SIZE]
+        has_newer = after is not None
+    labels = {**dict(EventKind.choices), **dict(AccessAction.choices)}
+    for entry in rows:
+        entry.what_label = labels.get(entry.what, entry.what)
+    return render(
+        request,
+        "outreach/access_log.html",
+        {
+            "form": form,
+            "entries": rows,
+            "first_url": _page_url(request) if has_newer else "",
+            "older_url": _page_url(request, after=_cursor_of(rows[-1])) if has_older and rows else "",
+            "newer_url": _page_url(request, before=_cursor_of(rows[0])) if has_newer and rows else "",
+        },
+        status=400 if form.errors else 200,
+    )
