@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: install run test lint migrate seed browsers messages clean
+.PHONY: install run test lint migrate seed browsers messages screenshots clean
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,9 +34,20 @@ run: seed
 test: install
 	DEBUG=1 $(BIN)/pytest $(PYTEST_ARGS)
 
+# The README tour's pictures (docs/screenshots/*.png), taken by the browser journeys of tests/browser.
+screenshots: install
+	RADAR_SCREENSHOTS=1 DEBUG=1 $(BIN)/pytest tests/browser
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+messages: install
+	DEBUG=1 $(PY) manage.py makemessages -l fr -l en --ignore=.venv --ignore=tests --ignore=staticfiles
+	DEBUG=1 $(PY) manage.py compilemessages -l fr -l en --ignore=.venv
+
+bench: install
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/radar_bench} $(PY) bench/case_list.py --large 200000
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

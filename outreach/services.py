@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from outreach.audit import access_log_write, request_ip
+from outreach.lifecycle import statuses_for
 from outreach.models import (
     OPEN_STATUSES,
     AccessAction,
@@ -248,7 +249,7 @@ def case_update_flag(*, actor, case: Case, changes: dict) -> Case:
     """Edits the flag while the case is open. Only the keys given change."""
     _require(actor, Action.EDIT_FLAG, case)
     case = _lock(case)
-    _require_status(case, *OPEN_STATUSES)
+    _require_status(case, *statuses_for("edit_flag"))
     unknown = set(changes) - set(FLAG_FIELDS)
     if unknown:
         raise InvalidInput(fields={key: [_("This field cannot be changed.")] for key in sorted(unknown)})
@@ -273,7 +274,7 @@ def case_update_flag(*, actor, case: Case, changes: dict) -> Case:
 def case_route(*, actor, case: Case, centre: Centre, note: str = "") -> Case:
     _require(actor, Action.ROUTE, case)
     case = _lock(case)
-    _require_status(case, *OPEN_STATUSES)
+    _require_status(case, *statuses_for("route"))
     if case.centre_id == centre.pk and case.status != Status.FLAGGED:
         raise InvalidTransition(_("The case is already with this centre."))
     previous = case.status
@@ -294,7 +295,7 @@ def case_route(*, actor, case: Case, centre: Centre, note: str = "") -> Case:
 def case_accept(*, actor, case: Case) -> Case:
     _require(actor, Action.ACCEPT, case)
     case = _lock(case)
-    _require_status(case, Status.ROUTED)
+    _require_status(case, *statuses_for("accept"))
     now = timezone.now()
     case.status = Status.IN_PROGRESS
     case.accepted_at = case.status_changed_at = now
@@ -310,7 +311,7 @@ def case_decline(*, actor, case: Case, reason: str) -> Case:
     if not reason.strip():
         raise InvalidInput(fields={"reason": [_("Say why the centre declines the case.")]})
     case = _lock(case)
-    _require_status(case, Status.ROUTED)
+    _require_status(case, *statuses_for("decline"))
     declined_by = case.centre
     case.status = Status.FLAGGED
     case.centre = None
@@ -333,7 +334,7 @@ def case_decline(*, actor, case: Case, reason: str) -> Case:
 def case_assign(*, actor, case: Case, animators: list) -> Case:
     _require(actor, Action.ASSIGN, case)
     case = _lock(case)
-    _require_status(case, Status.ROUTED, Status.IN_PROGRESS)
+    _require_status(case, *statuses_for("assign"))
     eligible = set(centre_staff(case.centre).values_list("pk", flat=True))
     outsiders = [user.pk for user in animators if user.pk not in eligible]
     if outsiders:
@@ -395,7 +396,7 @@ def contact_log(
     if errors:
         raise InvalidInput(fields=errors)
     case = _lock(case)
-    _require_status(case, Status.IN_PROGRESS)
+    _require_status(case, *statuses_for("log_contact"))
     contact = Contact.objects.create(
         case=case,
         author=actor,
@@ -487,7 +488,7 @@ def tutoring_log(
     if errors:
         raise InvalidInput(fields=errors)
     case = _lock(case)
-    _require_status(case, Status.IN_PROGRESS)
+    _require_status(case, *statuses_for("log_tutoring"))
     session = TutoringSession.objects.create(
         case=case,
         author=actor,
@@ -510,7 +511,7 @@ def support_record(*, actor, case: Case, kind: str, detail: str = "", provided_o
     if errors:
         raise InvalidInput(fields={"kind": errors["supports.0.kind"]})
     case = _lock(case)
-    _require_status(case, Status.IN_PROGRESS)
+    _require_status(case, *statuses_for("record_support"))
     support = Support.objects.create(
         case=case, kind=kind, detail=detail.strip(), recorded_by=actor, provided_on=provided_on or timezone.localdate()
     )
@@ -556,7 +557,7 @@ def case_close(*, actor, case: Case, outcome: str, note: str = "") -> Case:
     if outcome not in Outcome.values:
         raise InvalidInput(fields={"outcome": [_("Unknown outcome: %(value)s.") % {"value": outcome}]})
     case = _lock(case)
-    _require_status(case, Status.IN_PROGRESS)
+    _require_status(case, *statuses_for("close"))
     return _close(case, actor=actor, outcome=outcome, note=note, kind=EventKind.CLOSED)
 
 
@@ -565,7 +566,7 @@ def case_withdraw(*, actor, case: Case, note: str = "") -> Case:
     """The school withdraws its flag: the pupil is back, nothing more is needed."""
     _require(actor, Action.WITHDRAW, case)
     case = _lock(case)
-    _require_status(case, *OPEN_STATUSES)
+    _require_status(case, *statuses_for("withdraw"))
     return _close(case, actor=actor, outcome=Outcome.RESOLVED_BY_SCHOOL, note=note, kind=EventKind.WITHDRAWN)
 
 
@@ -575,7 +576,7 @@ def case_reopen(*, actor, case: Case, note: str) -> Case:
     if not note.strip():
         raise InvalidInput(fields={"note": [_("Say why the case is reopened.")]})
     case = _lock(case)
-    _require_status(case, Status.CLOSED)
+    _require_status(case, *statuses_for("reopen"))
     if open_case_of(case.pupil) is not None:
         raise InvalidTransition(_("The pupil already has an open case."))
     case.status = Status.IN_PROGRESS if case.centre_id else Status.FLAGGED

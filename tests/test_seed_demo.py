@@ -10,7 +10,7 @@ from django.apps import apps
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from outreach.management.commands.seed_demo import ACCOUNTS, CENTRES, NEIGHBOURHOODS, SCHOOLS
 from outreach.models import (
@@ -78,10 +78,12 @@ def test_refuses_without_force_when_debug_is_off(settings):
 @pytest.mark.django_db
 def test_twice_leaves_the_same_data_and_force_overrides_debug(settings):
     settings.DEBUG = True
-    first_output = seed()
-    first = snapshot()
-    settings.DEBUG = False
-    second_output = seed("--force")
+    # The command reports in the active language; the assertion below reads its English wording.
+    with translation.override("en"):
+        first_output = seed()
+        first = snapshot()
+        settings.DEBUG = False
+        second_output = seed("--force")
     assert snapshot() == first
     assert "already present" in second_output and "already present" not in first_output
     assert first["counts"]["outreach.Case"] == 42
