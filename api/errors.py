@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -73,6 +74,7 @@ def api_exception_handler(exc, context):
     return response
 
 
+@csrf_exempt  # else an unknown URL written to without a CSRF token gets Django's HTML 403 instead of this 404
 def json_not_found(request, exception=None):
     return JsonResponse(error_body("not_found", _("Not found.")), status=404)
 

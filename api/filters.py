@@ -2,8 +2,10 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
-from outreach.models import Case, CaseReason, Reason, Status, Urgency
+from api.fields import MAX_ID
+from outreach.models import AccessAction, AccessLog, Case, CaseReason, Reason, Status, Urgency
 from outreach.selectors import overdue_q
 from schools.permissions import Action
 
@@ -28,10 +30,38 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
-class CaseFilter(django_filters.FilterSet):
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IntegerFilter(django_filters.NumberFilter):
+    """An id: `1.5`, `0` or 2**64 is a 400, not a lookup (nor, for the last, a database error)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class StrictFilterSet(django_filters.FilterSet):
+    """A typed filter given an empty value (`?overdue=`, `?status=`) is a 400, not a filter silently dropped.
+
+    Free-text filters (`CharFilter`) may be empty: they then filter nothing, as their schema allows.
+    """
+
+    def is_valid(self):
+        valid = super().is_valid()
+        for name, filter_ in self.filters.items():
+            if isinstance(filter_, django_filters.CharFilter) or name not in self.data:
+                continue
+            values = self.data.getlist(name) if hasattr(self.data, "getlist") else [self.data[name]]
+            if any(value in ("", None) for value in values):
+                self.form.add_error(name, forms.ValidationError(_("Enter a value."), code="required"))
+                valid = False
+        return valid
+
+
+class CaseFilter(StrictFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Status.choices)
     school = django_filters.CharFilter(field_name="school__uai", help_text="UAI of the school.")
-    centre = django_filters.NumberFilter(field_name="centre_id")
+    centre = IntegerFilter(field_name="centre_id")
     reason = django_filters.ChoiceFilter(choices=Reason.choices, method="filter_reason")
     urgency = django_filters.ChoiceFilter(choices=Urgency.choices)
     overdue = StrictBooleanFilter(method="filter_overdue")
@@ -73,3 +103,19 @@ class CaseFilter(django_filters.FilterSet):
             | Q(pupil__external_ref__iexact=value)
         )
         return queryset.filter(Q(reference__iexact=value) | (identity & by_name))
+
+
+class AccessLogFilter(StrictFilterSet):
+    user = IntegerFilter(field_name="user_id")
+    case = django_filters.UUIDFilter(field_name="case_id")
+    action = django_filters.ChoiceFilter(choices=AccessAction.choices)
+    from_ = django_filters.DateFilter(field_name="at", lookup_expr="date__gte")
+    to = django_filters.DateFilter(field_name="at", lookup_expr="date__lte")
+
+    class Meta:
+        model = AccessLog
+        fields = []
+
+
+# `from` is a Python keyword: the filter is declared as `from_` and published under its real name.
+AccessLogFilter.base_filters["from"] = AccessLogFilter.base_filters.pop("from_")

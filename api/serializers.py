@@ -5,10 +5,12 @@ field never reaches a client until it is added here, and role-dependent blocks a
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
+from api.fields import IdField, StrictBooleanField, StrictCharField, StrictIntegerField
 from outreach.lifecycle import PUBLIC_EVENT_NOTES
 from outreach.models import (
     Attendance,
@@ -17,6 +19,7 @@ from outreach.models import (
     NoticeChannel,
     Outcome,
     Reason,
+    Status,
     SupportKind,
     Urgency,
 )
@@ -31,17 +34,33 @@ def person_name(user) -> str:
     return (user.get_full_name() or user.get_username()) if user else ""
 
 
+class ErrorSerializer(serializers.Serializer):
+    """Every error under /api/ (SPEC §5): a stable machine code, a human message, field errors on a 400."""
+
+    code = StrictCharField()
+    message = StrictCharField()
+    fields = serializers.DictField(child=serializers.ListField(child=StrictCharField()), required=False)
+
+
+class NonBlankCharField(StrictCharField):
+    """Text that must say something: DRF trims it, then refuses it blank; the schema's `pattern` says as much."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(RegexValidator(r"\S"))
+
+
 class SchoolSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    uai = serializers.CharField(read_only=True)
-    name = serializers.CharField(read_only=True)
-    city = serializers.CharField(read_only=True)
+    id = StrictIntegerField(read_only=True)
+    uai = StrictCharField(read_only=True)
+    name = StrictCharField(read_only=True)
+    city = StrictCharField(read_only=True)
 
 
 class NeighbourhoodSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    name = serializers.CharField(read_only=True)
-    is_qpv = serializers.BooleanField(read_only=True)
+    id = StrictIntegerField(read_only=True)
+    name = StrictCharField(read_only=True)
+    is_qpv = StrictBooleanField(read_only=True)
     postcodes = serializers.SerializerMethodField()
 
     def get_postcodes(self, neighbourhood) -> list[str]:
@@ -49,9 +68,9 @@ class NeighbourhoodSerializer(serializers.Serializer):
 
 
 class CentreSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    name = serializers.CharField(read_only=True)
-    address = serializers.CharField(read_only=True)
+    id = StrictIntegerField(read_only=True)
+    name = StrictCharField(read_only=True)
+    address = StrictCharField(read_only=True)
     neighbourhoods = serializers.SerializerMethodField()
 
     def get_neighbourhoods(self, centre) -> list[str]:
@@ -59,7 +78,7 @@ class CentreSerializer(serializers.Serializer):
 
 
 class PersonSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
+    id = StrictIntegerField(read_only=True)
     name = serializers.SerializerMethodField()
 
     def get_name(self, user) -> str:
@@ -67,95 +86,102 @@ class PersonSerializer(serializers.Serializer):
 
 
 class RoleSerializer(serializers.Serializer):
-    role = serializers.CharField()
-    organisation_kind = serializers.CharField(allow_null=True)
-    organisation_id = serializers.IntegerField(allow_null=True)
-    organisation_name = serializers.CharField(allow_null=True)
+    role = StrictCharField()
+    organisation_kind = StrictCharField(allow_null=True)
+    organisation_id = StrictIntegerField(allow_null=True)
+    organisation_name = StrictCharField(allow_null=True)
 
 
 class MeSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-    first_name = serializers.CharField()
-    last_name = serializers.CharField()
+    id = StrictIntegerField()
+    username = StrictCharField()
+    first_name = StrictCharField()
+    last_name = StrictCharField()
     roles = RoleSerializer(many=True)
 
 
 class GuardianSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    relationship = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
-    phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    name = StrictCharField(max_length=200)
+    relationship = StrictCharField(max_length=60, required=False, allow_blank=True, default="")
+    phone = StrictCharField(max_length=30, required=False, allow_blank=True, default="")
     email = serializers.EmailField(required=False, allow_blank=True, default="")
-    language = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
-    interpreter_needed = serializers.BooleanField(required=False, default=False)
+    language = StrictCharField(max_length=60, required=False, allow_blank=True, default="")
+    interpreter_needed = StrictBooleanField(required=False, default=False)
 
 
 class PupilSerializer(serializers.Serializer):
     """A pupil as the school knows them: written on flagging, read by those who may see identity."""
 
-    id = serializers.IntegerField(read_only=True)
-    external_ref = serializers.CharField(max_length=64)
-    first_name = serializers.CharField(max_length=120)
-    last_name = serializers.CharField(max_length=120)
+    id = StrictIntegerField(read_only=True)
+    external_ref = StrictCharField(max_length=64)
+    first_name = StrictCharField(max_length=120)
+    last_name = StrictCharField(max_length=120)
     birth_date = serializers.DateField(required=False, allow_null=True, default=None)
     sex = serializers.ChoiceField(choices=Sex.choices, required=False, allow_blank=True, default="")
     level = serializers.ChoiceField(choices=Level.choices)
-    class_name = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-    address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    postcode = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
-    city = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
-    neighbourhood = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    class_name = StrictCharField(max_length=40, required=False, allow_blank=True, default="")
+    address = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
+    postcode = StrictCharField(max_length=10, required=False, allow_blank=True, default="")
+    city = StrictCharField(max_length=120, required=False, allow_blank=True, default="")
+    neighbourhood = StrictCharField(max_length=120, required=False, allow_blank=True, default="")
     guardians = GuardianSerializer(many=True, required=False, default=list)
 
 
 class PseudonymisedPupilSerializer(serializers.Serializer):
     """SPEC §4: initials, birth year, level, school, neighbourhood and a stable key; nothing else."""
 
-    key = serializers.CharField(source="pseudonym_key")
-    initials = serializers.CharField()
+    key = StrictCharField(source="pseudonym_key")
+    initials = StrictCharField()
     birth_year = serializers.SerializerMethodField()
-    level = serializers.CharField()
-    school = serializers.CharField(source="school.uai")
-    neighbourhood = serializers.CharField()
+    level = StrictCharField()
+    school = StrictCharField(source="school.uai")
+    neighbourhood = StrictCharField()
 
     def get_birth_year(self, pupil) -> int | None:
         return pupil.birth_date.year if pupil.birth_date else None
 
 
 class CountsSerializer(serializers.Serializer):
-    contacts = serializers.IntegerField()
-    tutoring_sessions = serializers.IntegerField()
-    supports = serializers.IntegerField()
+    contacts = StrictIntegerField()
+    tutoring_sessions = StrictIntegerField()
+    supports = StrictIntegerField()
 
 
 class ReturnSerializer(serializers.Serializer):
     attendance = serializers.ChoiceField(choices=Attendance.choices)
-    half_days_missed = serializers.IntegerField(min_value=0, max_value=40)
+    half_days_missed = StrictIntegerField(min_value=0, max_value=40)
     on = serializers.DateField()
 
 
 @extend_schema_field(
-    {"oneOf": [{"$ref": "#/components/schemas/Pupil"}, {"$ref": "#/components/schemas/PseudonymisedPupil"}]}
+    PolymorphicProxySerializer(
+        component_name="CasePupil",
+        serializers=[PupilSerializer, PseudonymisedPupilSerializer],
+        resource_type_field_name=None,
+    )
 )
 class PupilBlockField(serializers.Field):
+    """The pupil in full where the caller may see identity, else pseudonymised (SPEC §4)."""
+
     def to_representation(self, pupil):
         return pupil
 
 
 class CaseSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
-    reference = serializers.CharField(read_only=True)
-    status = serializers.CharField(read_only=True)
-    urgency = serializers.CharField(read_only=True)
+    reference = StrictCharField(read_only=True)
+    status = serializers.ChoiceField(choices=Status.choices, read_only=True)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, read_only=True)
     reasons = serializers.SerializerMethodField()
-    details = serializers.CharField(read_only=True, required=False, help_text="Only with access to identity.")
-    half_days_missed = serializers.IntegerField(read_only=True)
+    # Not read-only, so that the schema lists them as optional: they are left out for callers without the right.
+    details = StrictCharField(required=False, help_text="Only with access to identity.")
+    half_days_missed = StrictIntegerField(read_only=True)
     last_seen_on = serializers.DateField(read_only=True, allow_null=True)
     school = SchoolSerializer(read_only=True)
     centre = serializers.SerializerMethodField()
     animators = PersonSerializer(many=True, read_only=True)
-    outcome = serializers.CharField(read_only=True, allow_blank=True)
-    outcome_note = serializers.CharField(read_only=True, required=False, help_text="Only with access to notes.")
+    outcome = serializers.ChoiceField(choices=Outcome.choices, read_only=True, allow_blank=True)
+    outcome_note = StrictCharField(required=False, help_text="Only with access to notes.")
     flagged_at = serializers.DateTimeField(read_only=True)
     routed_at = serializers.DateTimeField(read_only=True, allow_null=True)
     accepted_at = serializers.DateTimeField(read_only=True, allow_null=True)
@@ -164,18 +190,24 @@ class CaseSerializer(serializers.Serializer):
     family_informed_on = serializers.DateField(read_only=True, allow_null=True)
     closed_at = serializers.DateTimeField(read_only=True, allow_null=True)
     updated_at = serializers.DateTimeField(read_only=True)
-    overdue = serializers.BooleanField(read_only=True)
+    overdue = StrictBooleanField(read_only=True)
     overdue_reasons = serializers.SerializerMethodField()
     counts = serializers.SerializerMethodField()
     latest_return = serializers.SerializerMethodField()
     identity_visible = serializers.SerializerMethodField()
     pupil = PupilBlockField(read_only=True)
 
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=Reason.choices)))
     def get_reasons(self, case) -> list[str]:
         return sorted(reason.reason for reason in case.reasons.all())
 
     @extend_schema_field(
-        {"type": "object", "nullable": True, "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}
+        {
+            "type": "object",
+            "nullable": True,
+            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+            "required": ["id", "name"],
+        }
     )
     def get_centre(self, case) -> dict | None:
         return {"id": case.centre.pk, "name": case.centre.name} if case.centre_id else None
@@ -216,58 +248,58 @@ class CaseSerializer(serializers.Serializer):
 
 
 class FlagSerializer(serializers.Serializer):
-    school = serializers.CharField(required=False, help_text="UAI; optional when you belong to one school.")
+    school = StrictCharField(required=False, help_text="UAI; optional when you belong to one school.")
     pupil = PupilSerializer()
     reasons = serializers.ListField(child=serializers.ChoiceField(choices=Reason.choices), min_length=1)
-    details = serializers.CharField(required=False, allow_blank=True, default="", max_length=MAX_TEXT)
+    details = StrictCharField(required=False, allow_blank=True, default="", max_length=MAX_TEXT)
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, default=Urgency.NORMAL)
-    half_days_missed = serializers.IntegerField(min_value=0, max_value=40, required=False, default=0)
+    half_days_missed = StrictIntegerField(min_value=0, max_value=40, required=False, default=0)
     last_seen_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class FlagUpdateSerializer(serializers.Serializer):
     reasons = serializers.ListField(child=serializers.ChoiceField(choices=Reason.choices), min_length=1, required=False)
-    details = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT)
+    details = StrictCharField(required=False, allow_blank=True, max_length=MAX_TEXT)
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
-    half_days_missed = serializers.IntegerField(min_value=0, max_value=40, required=False)
+    half_days_missed = StrictIntegerField(min_value=0, max_value=40, required=False)
     last_seen_on = serializers.DateField(required=False, allow_null=True)
 
 
 class BulkResultSerializer(serializers.Serializer):
-    index = serializers.IntegerField()
+    index = StrictIntegerField()
     result = serializers.ChoiceField(choices=["created", "existing", "error"])
     case = CaseSerializer(required=False)
     error = serializers.DictField(required=False)
 
 
 class RouteSerializer(serializers.Serializer):
-    centre = serializers.IntegerField()
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=MAX_TEXT)
+    centre = IdField()
+    note = StrictCharField(required=False, allow_blank=True, default="", max_length=MAX_TEXT)
 
 
 class DeclineSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=MAX_TEXT)
+    reason = NonBlankCharField(max_length=MAX_TEXT)
 
 
 class AssignSerializer(serializers.Serializer):
-    animators = serializers.ListField(child=serializers.IntegerField(), max_length=20)
+    animators = serializers.ListField(child=IdField(), max_length=20)
 
 
 class CloseSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=MAX_TEXT)
+    note = StrictCharField(required=False, allow_blank=True, default="", max_length=MAX_TEXT)
 
 
 class NoteSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=MAX_TEXT)
+    note = StrictCharField(required=False, allow_blank=True, default="", max_length=MAX_TEXT)
 
 
 class RequiredNoteSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=MAX_TEXT)
+    note = NonBlankCharField(max_length=MAX_TEXT)
 
 
 class RevealSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=MAX_TEXT)
+    reason = NonBlankCharField(max_length=MAX_TEXT)
 
 
 class FamilyNoticeSerializer(serializers.Serializer):
@@ -277,22 +309,20 @@ class FamilyNoticeSerializer(serializers.Serializer):
 
 class SupportInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=SupportKind.choices)
-    detail = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    detail = StrictCharField(required=False, allow_blank=True, default="", max_length=300)
 
 
 class ContactSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
+    id = StrictIntegerField(read_only=True)
     kind = serializers.ChoiceField(choices=ContactKind.choices)
     occurred_at = serializers.DateTimeField()
-    duration_minutes = serializers.IntegerField(
-        min_value=0, max_value=1440, required=False, allow_null=True, default=None
-    )
+    duration_minutes = StrictIntegerField(min_value=0, max_value=1440, required=False, allow_null=True, default=None)
     result = serializers.ChoiceField(choices=ContactResult.choices)
-    notes = serializers.CharField(
+    notes = StrictCharField(
         required=False, allow_blank=True, default="", max_length=MAX_TEXT, help_text="Only with access to notes."
     )
     supports = SupportInputSerializer(many=True, required=False, default=list)
-    next_step = serializers.CharField(
+    next_step = StrictCharField(
         required=False, allow_blank=True, default="", max_length=300, help_text="Only with access to notes."
     )
     next_step_due_on = serializers.DateField(required=False, allow_null=True, default=None)
@@ -300,6 +330,7 @@ class ContactSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
     correctable_until = serializers.SerializerMethodField()
 
+    @extend_schema_field({"type": "string", "format": "date-time", "nullable": True})
     def get_correctable_until(self, contact) -> str | None:
         until = contact.created_at + timedelta(hours=settings.RADAR_CONTACT_CORRECTION_HOURS)
         return serializers.DateTimeField().to_representation(until) if until > timezone.now() else None
@@ -316,20 +347,20 @@ class ContactSerializer(serializers.Serializer):
 class ContactCorrectionSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ContactKind.choices, required=False)
     occurred_at = serializers.DateTimeField(required=False)
-    duration_minutes = serializers.IntegerField(min_value=0, max_value=1440, required=False, allow_null=True)
+    duration_minutes = StrictIntegerField(min_value=0, max_value=1440, required=False, allow_null=True)
     result = serializers.ChoiceField(choices=ContactResult.choices, required=False)
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT)
-    next_step = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    notes = StrictCharField(required=False, allow_blank=True, max_length=MAX_TEXT)
+    next_step = StrictCharField(required=False, allow_blank=True, max_length=300)
     next_step_due_on = serializers.DateField(required=False, allow_null=True)
 
 
 class TutoringSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
+    id = StrictIntegerField(read_only=True)
     on = serializers.DateField()
-    duration_minutes = serializers.IntegerField(min_value=0, max_value=1440)
-    subjects = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
-    attended = serializers.BooleanField(required=False, default=True)
-    notes = serializers.CharField(
+    duration_minutes = StrictIntegerField(min_value=0, max_value=1440)
+    subjects = StrictCharField(required=False, allow_blank=True, default="", max_length=200)
+    attended = StrictBooleanField(required=False, default=True)
+    notes = StrictCharField(
         required=False, allow_blank=True, default="", max_length=MAX_TEXT, help_text="Only with access to notes."
     )
     author = PersonSerializer(read_only=True)
@@ -343,13 +374,13 @@ class TutoringSerializer(serializers.Serializer):
 
 
 class EventSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
+    id = StrictIntegerField(read_only=True)
     at = serializers.DateTimeField(read_only=True)
-    kind = serializers.CharField(read_only=True)
-    from_status = serializers.CharField(read_only=True)
-    to_status = serializers.CharField(read_only=True)
+    kind = StrictCharField(read_only=True)
+    from_status = StrictCharField(read_only=True)
+    to_status = StrictCharField(read_only=True)
     actor = PersonSerializer(read_only=True)
-    note = serializers.CharField(read_only=True, help_text="Workflow notes for all; closing notes only with notes.")
+    note = StrictCharField(read_only=True, help_text="Workflow notes for all; closing notes only with notes.")
 
     def to_representation(self, event):
         data = super().to_representation(event)
@@ -359,32 +390,206 @@ class EventSerializer(serializers.Serializer):
 
 
 class HandoverSerializer(serializers.Serializer):
-    from_user = serializers.IntegerField()
-    to_user = serializers.IntegerField()
+    from_user = IdField()
+    to_user = IdField()
 
 
 class HandoverResultSerializer(serializers.Serializer):
-    moved = serializers.IntegerField()
+    moved = StrictIntegerField()
 
 
 class AccessLogSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
+    id = StrictIntegerField(read_only=True)
     at = serializers.DateTimeField(read_only=True)
     user = PersonSerializer(read_only=True)
-    action = serializers.CharField(read_only=True)
-    what = serializers.CharField(read_only=True)
+    action = StrictCharField(read_only=True)
+    what = StrictCharField(read_only=True)
     case = serializers.UUIDField(source="case_id", read_only=True, allow_null=True)
-    case_reference = serializers.CharField(source="case.reference", read_only=True, allow_null=True, default=None)
-    pupil = serializers.IntegerField(source="pupil_id", read_only=True, allow_null=True)
-    detail = serializers.CharField(read_only=True)
+    case_reference = StrictCharField(source="case.reference", read_only=True, allow_null=True, default=None)
+    pupil = StrictIntegerField(source="pupil_id", read_only=True, allow_null=True)
+    detail = StrictCharField(read_only=True)
     ip_address = serializers.IPAddressField(read_only=True, allow_null=True)
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=200, style={"input_type": "password"})
+    username = NonBlankCharField(max_length=150)
+    password = StrictCharField(max_length=200, style={"input_type": "password"})
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = StrictCharField()
     expiry = serializers.DateTimeField()
+
+
+# Responses built as plain dicts by outreach.reports and outreach.pupil_export: these serializers only describe
+# them in the OpenAPI schema (schemathesis checks every response against it in CI).
+
+
+def _counts(help_text: str = "") -> serializers.DictField:
+    return serializers.DictField(child=StrictIntegerField(), help_text=help_text)
+
+
+@extend_schema_field({"anyOf": [{"type": "integer"}, {"type": "string"}], "nullable": True})
+class GroupKeyField(serializers.Field):
+    """A centre id, a UAI, a month (`2026-03`), a reason code or a neighbourhood; null for "none"."""
+
+
+class OutcomeRowSerializer(serializers.Serializer):
+    key = GroupKeyField()
+    label = StrictCharField(allow_null=True)
+    total = StrictIntegerField()
+
+    def get_fields(self):  # one count per outcome code, as the rows carry them
+        return super().get_fields() | {outcome: StrictIntegerField() for outcome in Outcome.values}
+
+
+class OutcomeReportSerializer(serializers.Serializer):
+    group_by = StrictCharField()
+    outcomes = serializers.ListField(child=serializers.ChoiceField(choices=Outcome.choices))
+    rows = OutcomeRowSerializer(many=True)
+
+
+class FundersPupilsSerializer(serializers.Serializer):
+    total = StrictIntegerField()
+    by_level = _counts()
+    by_sex = _counts("`unknown` where the school did not say.")
+    by_age_band = _counts("`11_and_under`, `12_13`, `14_15`, `16_and_over`, `unknown`.")
+    by_qpv = _counts("`qpv`, `not_qpv`.")
+
+
+class FundersTutoringSerializer(serializers.Serializer):
+    sessions = StrictIntegerField()
+    sessions_attended = StrictIntegerField()
+    hours_attended = serializers.FloatField()
+    attendance_rate = serializers.FloatField(allow_null=True)
+    pupils = StrictIntegerField()
+
+
+class FundersFamiliesSerializer(serializers.Serializer):
+    families_reached = StrictIntegerField()
+    families_met = StrictIntegerField()
+    home_visits = StrictIntegerField()
+
+
+class FundersReportSerializer(serializers.Serializer):
+    year = StrictIntegerField()
+    pupils = FundersPupilsSerializer()
+    tutoring = FundersTutoringSerializer()
+    supports = _counts("Supports provided, by kind.")
+    devices_provided = StrictIntegerField()
+    connections_provided = StrictIntegerField()
+    families = FundersFamiliesSerializer()
+    outcomes = _counts("Cases closed during the year, by outcome.")
+
+
+class ExportGuardianSerializer(serializers.Serializer):
+    name = StrictCharField()
+    relationship = StrictCharField()
+    phone = StrictCharField()
+    email = StrictCharField()
+    language = StrictCharField()
+    interpreter_needed = StrictBooleanField()
+
+
+class ExportPupilSerializer(serializers.Serializer):
+    id = StrictIntegerField()
+    school = StrictCharField(help_text="UAI.")
+    external_ref = StrictCharField()
+    first_name = StrictCharField()
+    last_name = StrictCharField()
+    birth_date = serializers.DateField(allow_null=True)
+    sex = StrictCharField()
+    level = StrictCharField()
+    class_name = StrictCharField()
+    address = StrictCharField()
+    postcode = StrictCharField()
+    city = StrictCharField()
+    neighbourhood = StrictCharField()
+    guardians = ExportGuardianSerializer(many=True)
+
+
+class ExportSupportSerializer(serializers.Serializer):
+    kind = StrictCharField()
+    detail = StrictCharField()
+
+
+class ExportContactSerializer(serializers.Serializer):
+    kind = StrictCharField()
+    occurred_at = serializers.DateTimeField()
+    duration_minutes = StrictIntegerField(allow_null=True)
+    result = StrictCharField()
+    notes = StrictCharField()
+    next_step = StrictCharField()
+    next_step_due_on = serializers.DateField(allow_null=True)
+    author = StrictCharField()
+    supports = ExportSupportSerializer(many=True)
+
+
+class ExportTutoringSerializer(serializers.Serializer):
+    on = serializers.DateField()
+    duration_minutes = StrictIntegerField()
+    subjects = StrictCharField()
+    attended = StrictBooleanField()
+    notes = StrictCharField()
+    author = StrictCharField()
+
+
+class ExportCaseSupportSerializer(ExportSupportSerializer):
+    provided_on = serializers.DateField()
+
+
+class ExportNoticeSerializer(serializers.Serializer):
+    on = serializers.DateField()
+    channel = StrictCharField()
+
+
+class ExportReturnSerializer(serializers.Serializer):
+    on = serializers.DateField()
+    attendance = StrictCharField()
+    half_days_missed = StrictIntegerField()
+
+
+class ExportEventSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    kind = StrictCharField()
+    from_status = StrictCharField()
+    to_status = StrictCharField()
+    actor = StrictCharField()
+    note = StrictCharField()
+
+
+class ExportCaseSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    reference = StrictCharField()
+    status = StrictCharField()
+    school = StrictCharField(help_text="UAI.")
+    centre = StrictCharField(allow_null=True, help_text="The centre's name.")
+    reasons = serializers.ListField(child=StrictCharField())
+    details = StrictCharField()
+    urgency = StrictCharField()
+    half_days_missed = StrictIntegerField()
+    last_seen_on = serializers.DateField(allow_null=True)
+    flagged_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    outcome = StrictCharField()
+    outcome_note = StrictCharField()
+    contacts = ExportContactSerializer(many=True)
+    tutoring_sessions = ExportTutoringSerializer(many=True)
+    supports = ExportCaseSupportSerializer(many=True)
+    family_notices = ExportNoticeSerializer(many=True)
+    return_confirmations = ExportReturnSerializer(many=True)
+    events = ExportEventSerializer(many=True)
+
+
+class ExportAccessSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    user = StrictCharField()
+    action = StrictCharField()
+    what = StrictCharField()
+    ip_address = StrictCharField(allow_null=True)
+
+
+class PupilExportSerializer(serializers.Serializer):
+    pupil = ExportPupilSerializer()
+    cases = ExportCaseSerializer(many=True)
+    accesses = ExportAccessSerializer(many=True)

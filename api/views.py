@@ -1,21 +1,20 @@
 """Thin views: check input shape, go through the gate, call a service or a selector, translate back."""
 
 import hashlib
+import re
 from datetime import date
 
-import django_filters
 from django.contrib.auth import authenticate, get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from knox.models import AuthToken
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
-from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -25,7 +24,9 @@ from rest_framework.viewsets import GenericViewSet, ReadOnlyModelViewSet
 
 from api import serializers as s
 from api.errors import PreconditionFailed, error_body, flatten_errors
-from api.filters import CaseFilter
+from api.filters import AccessLogFilter, CaseFilter
+from api.pagination import StrictCursorPagination
+from api.schema import ETAG, IF_MATCH, errors
 from outreach import services
 from outreach.audit import record_read
 from outreach.exports import csv_stream
@@ -38,6 +39,7 @@ from schools.models import School
 from schools.permissions import Action
 
 MAX_BULK = 500
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def scope_of(request):
@@ -77,7 +79,12 @@ class TokenView(APIView):
     throttle_scope = "login"
 
     @extend_schema(
-        request=s.TokenRequestSerializer, responses={200: s.TokenSerializer, 400: None, 403: None, 429: None}
+        request=s.TokenRequestSerializer,
+        responses={
+            200: s.TokenSerializer,
+            400: OpenApiResponse(s.ErrorSerializer, description="Invalid input, or wrong username or password."),
+            403: OpenApiResponse(s.ErrorSerializer, description="The account is locked after too many failures."),
+        },
     )
     def post(self, request):
         data = validated(s.TokenRequestSerializer, request.data)
@@ -98,7 +105,7 @@ class TokenView(APIView):
 class LogoutView(APIView):
     """Revoke the token used for this request."""
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(request=None, responses={204: OpenApiResponse(description="Revoked.")})
     def post(self, request):
         if isinstance(request.auth, AuthToken):
             request.auth.delete()
@@ -139,11 +146,9 @@ class MeView(APIView):
         )
 
 
-class ReferencePagination(CursorPagination):
+class ReferencePagination(StrictCursorPagination):
     ordering = "name"
     page_size = 200
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 class SchoolViewSet(ReadOnlyModelViewSet):
@@ -190,11 +195,9 @@ def _int_id(value) -> int:
         raise NotFound() from error
 
 
-class CasePagination(CursorPagination):
+class CasePagination(StrictCursorPagination):
     ordering = "-flagged_at"
     page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 CASE_ACTIONS = {
@@ -212,13 +215,25 @@ CASE_ACTIONS = {
 }
 
 
+CASE_READ = errors(403)
+
+
+def case_action_schema(request, *, gone: bool = False, transition: bool = True):
+    """A case action: the case back with its ETag; 409 where the state forbids it; 412 on a stale If-Match."""
+    responses = {200: OpenApiResponse(s.CaseSerializer), **errors(*((409, 412) if transition else (412,)))}
+    if gone:
+        responses[204] = OpenApiResponse(description="Done; the case has left the caller's sight.")
+    return extend_schema(request=request, responses=responses, parameters=[IF_MATCH, ETAG])
+
+
 class CaseViewSet(GenericViewSet):
+    # Only for the schema, which reads the `{id}` type (a UUID) from the model: get_queryset scopes every request.
+    queryset = Case.objects.none()
     serializer_class = s.CaseSerializer
     pagination_class = CasePagination
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     filterset_class = CaseFilter
     ordering_fields = ["flagged_at", "updated_at", "status_changed_at"]
-    lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
         return case_list(self.request.user, scope=scope_of(self.request))
@@ -243,6 +258,7 @@ class CaseViewSet(GenericViewSet):
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
+    @extend_schema(responses={200: s.CaseSerializer, **CASE_READ}, parameters=[ETAG])
     def retrieve(self, request, pk=None):
         case = self._case(pk, Action.VIEW_SUMMARY)
         record_read(user=request.user, case=case, action=AccessAction.READ_CASE)
@@ -277,17 +293,31 @@ class CaseViewSet(GenericViewSet):
             last_seen_on=data["last_seen_on"],
         )
 
-    @extend_schema(request=s.FlagSerializer, responses={201: s.CaseSerializer, 200: s.CaseSerializer})
+    @extend_schema(
+        request=s.FlagSerializer,
+        responses={
+            201: OpenApiResponse(s.CaseSerializer, description="Flagged."),
+            200: OpenApiResponse(s.CaseSerializer, description="The pupil's open case, as it is."),
+        },
+        parameters=[ETAG],
+    )
     def create(self, request):
         case, created = self._flag(validated(s.FlagSerializer, request.data))
         return self._respond(case.pk, status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(
-        request=s.FlagSerializer(many=True),
+        request={
+            "application/json": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/FlagRequest"},
+                "minItems": 1,
+                "maxItems": MAX_BULK,
+            }
+        },
         responses={200: s.BulkResultSerializer(many=True)},
         description=f"Up to {MAX_BULK} flags; one bad item never blocks the others.",
     )
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
     def bulk(self, request):
         items = request.data
         if not isinstance(items, list):
@@ -316,7 +346,7 @@ class CaseViewSet(GenericViewSet):
                 result["case"] = self.get_serializer(cases[result.pop("case_id")]).data
         return Response(results)
 
-    @extend_schema(request=s.FlagUpdateSerializer, responses=s.CaseSerializer)
+    @case_action_schema(s.FlagUpdateSerializer)
     def partial_update(self, request, pk=None):
         case = self._case(pk, Action.EDIT_FLAG)
         check_if_match(request, case)
@@ -360,52 +390,52 @@ class CaseViewSet(GenericViewSet):
                 services.family_notice_record(actor=actor, case=case, on=data["on"], channel=data["channel"])
         return self._respond(case.pk)
 
-    @extend_schema(request=s.RouteSerializer, responses=s.CaseSerializer)
+    @case_action_schema(s.RouteSerializer)
     @action(detail=True, methods=["post"])
     def route(self, request, pk=None):
         return self._act(request, pk, "route")
 
-    @extend_schema(request=None, responses=s.CaseSerializer)
+    @case_action_schema(None)
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         return self._act(request, pk, "accept")
 
-    @extend_schema(request=s.DeclineSerializer, responses=s.CaseSerializer)
+    @case_action_schema(s.DeclineSerializer, gone=True)
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
         return self._act(request, pk, "decline")
 
-    @extend_schema(request=s.AssignSerializer, responses=s.CaseSerializer)
+    @case_action_schema(s.AssignSerializer)
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         return self._act(request, pk, "assign")
 
-    @extend_schema(request=s.CloseSerializer, responses=s.CaseSerializer)
+    @case_action_schema(s.CloseSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         return self._act(request, pk, "close")
 
-    @extend_schema(request=s.NoteSerializer, responses=s.CaseSerializer)
+    @case_action_schema(s.NoteSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         return self._act(request, pk, "withdraw")
 
-    @extend_schema(request=s.RequiredNoteSerializer, responses=s.CaseSerializer)
+    @case_action_schema(s.RequiredNoteSerializer)
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
         return self._act(request, pk, "reopen")
 
-    @extend_schema(request=s.ReturnSerializer, responses=s.CaseSerializer)
+    @case_action_schema(s.ReturnSerializer, transition=False)
     @action(detail=True, methods=["post"], url_path="confirm-return")
     def confirm_return(self, request, pk=None):
         return self._act(request, pk, "confirm-return")
 
-    @extend_schema(request=s.RevealSerializer, responses=s.CaseSerializer)
+    @case_action_schema(s.RevealSerializer, transition=False)
     @action(detail=True, methods=["post"])
     def reveal(self, request, pk=None):
         return self._act(request, pk, "reveal")
 
-    @extend_schema(request=s.FamilyNoticeSerializer, responses=s.CaseSerializer)
+    @case_action_schema(s.FamilyNoticeSerializer, transition=False)
     @action(detail=True, methods=["post"], url_path="family-notice")
     def family_notice(self, request, pk=None):
         return self._act(request, pk, "family-notice")
@@ -417,6 +447,10 @@ def _bulk_error(error) -> dict:
     return error_body(error.code, error.message, error.fields)
 
 
+CASE_ID = OpenApiParameter("case_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+
+
+@extend_schema(parameters=[CASE_ID])
 class CaseChildView(APIView):
     """Base for lists hanging off one case: the gate first, then the case's rows."""
 
@@ -428,7 +462,7 @@ class CaseChildView(APIView):
 
 
 class ContactListView(CaseChildView):
-    @extend_schema(responses=s.ContactSerializer(many=True))
+    @extend_schema(responses={200: s.ContactSerializer(many=True), **CASE_READ})
     def get(self, request, case_id):
         case = self.case(request, case_id)
         record_read(user=request.user, case=case, action=AccessAction.READ_CONTACTS)
@@ -436,7 +470,7 @@ class ContactListView(CaseChildView):
         context = {"notes_visible": self.notes_visible(request, case)}
         return Response(s.ContactSerializer(contacts, many=True, context=context).data)
 
-    @extend_schema(request=s.ContactSerializer, responses={201: s.ContactSerializer})
+    @extend_schema(request=s.ContactSerializer, responses={201: s.ContactSerializer, **errors(409)})
     def post(self, request, case_id):
         case = self.case(request, case_id, Action.LOG_CONTACT)
         data = validated(s.ContactSerializer, request.data)
@@ -446,7 +480,13 @@ class ContactListView(CaseChildView):
 
 
 class ContactDetailView(CaseChildView):
-    @extend_schema(request=s.ContactCorrectionSerializer, responses=s.ContactSerializer)
+    @extend_schema(
+        request=s.ContactCorrectionSerializer,
+        responses={
+            200: s.ContactSerializer,
+            409: OpenApiResponse(s.ErrorSerializer, description="Past the correction window: log a new contact."),
+        },
+    )
     def patch(self, request, case_id, contact_id):
         case = self.case(request, case_id, Action.LOG_CONTACT)
         contact = case.contacts.filter(pk=_int_id(contact_id)).first()
@@ -459,7 +499,7 @@ class ContactDetailView(CaseChildView):
 
 
 class TutoringListView(CaseChildView):
-    @extend_schema(responses=s.TutoringSerializer(many=True))
+    @extend_schema(responses={200: s.TutoringSerializer(many=True), **CASE_READ})
     def get(self, request, case_id):
         case = self.case(request, case_id)
         record_read(user=request.user, case=case, action=AccessAction.READ_TUTORING)
@@ -467,7 +507,7 @@ class TutoringListView(CaseChildView):
         context = {"notes_visible": self.notes_visible(request, case)}
         return Response(s.TutoringSerializer(sessions, many=True, context=context).data)
 
-    @extend_schema(request=s.TutoringSerializer, responses={201: s.TutoringSerializer})
+    @extend_schema(request=s.TutoringSerializer, responses={201: s.TutoringSerializer, **errors(409)})
     def post(self, request, case_id):
         case = self.case(request, case_id, Action.LOG_CONTACT)
         data = validated(s.TutoringSerializer, request.data)
@@ -476,7 +516,7 @@ class TutoringListView(CaseChildView):
 
 
 class EventListView(CaseChildView):
-    @extend_schema(responses=s.EventSerializer(many=True))
+    @extend_schema(responses={200: s.EventSerializer(many=True), **CASE_READ})
     def get(self, request, case_id):
         case = self.case(request, case_id)
         record_read(user=request.user, case=case, action=AccessAction.READ_EVENTS)
@@ -497,9 +537,11 @@ class CSVRenderer(BaseRenderer):
 
 def _parse_date(request, name: str) -> date | None:
     raw = request.query_params.get(name)
-    if not raw:
-        return None
+    if raw is None:
+        return None  # given but empty (`?to=`) is not a date: a 400 below, not a filter silently dropped
     try:
+        if not ISO_DATE.fullmatch(raw):  # `fromisoformat` alone also takes `20260101` and `2026-W01-1`
+            raise ValueError(raw)
         return date.fromisoformat(raw)
     except ValueError as error:
         raise InvalidInput(fields={name: [_("Enter a date as YYYY-MM-DD.")]}) from error
@@ -518,7 +560,11 @@ class OutcomeReportView(APIView):
             OpenApiParameter("to", OpenApiTypes.DATE, description="Closed on or before."),
             OpenApiParameter("group_by", OpenApiTypes.STR, enum=list(GROUPINGS), default="centre"),
         ],
-        responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, "text/csv"): OpenApiTypes.STR},
+        responses={
+            (200, "application/json"): s.OutcomeReportSerializer,
+            (200, "text/csv"): OpenApiTypes.STR,
+            **errors(403),
+        },
     )
     def get(self, request):
         scope = scope_of(request)
@@ -554,40 +600,29 @@ class OutcomeReportView(APIView):
 
 
 class FundersReportView(APIView):
-    @extend_schema(parameters=[OpenApiParameter("year", OpenApiTypes.INT)], responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "year",
+                {"type": "integer", "minimum": 2000, "maximum": 2100},
+                description="2000 to 2100; this year by default.",
+            )
+        ],
+        responses={200: s.FundersReportSerializer, **errors(403)},
+    )
     def get(self, request):
         scope = scope_of(request)
         if not scope.has_anywhere(Action.VIEW_FUNDERS_REPORT):
             raise ActionForbidden()
-        raw_year = request.query_params.get("year") or str(timezone.localdate().year)
-        if not raw_year.isdigit() or not 2000 <= int(raw_year) <= 2100:
+        raw_year = request.query_params.get("year", str(timezone.localdate().year))
+        if not (raw_year.isascii() and raw_year.isdigit()) or not 2000 <= int(raw_year) <= 2100:
             raise InvalidInput(fields={"year": [_("Enter a year such as 2026.")]})
         return Response(funders_report(cases=funders_cases(user=request.user, scope=scope), year=int(raw_year)))
 
 
-class AccessLogFilter(django_filters.FilterSet):
-    user = django_filters.NumberFilter(field_name="user_id")
-    case = django_filters.UUIDFilter(field_name="case_id")
-    action = django_filters.ChoiceFilter(choices=AccessAction.choices)
-    from_ = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label="from")
-    to = django_filters.DateFilter(field_name="at", lookup_expr="date__lte")
-
-    class Meta:
-        model = AccessLog
-        fields = []
-
-    def __init__(self, data=None, *args, **kwargs):
-        if data is not None and "from" in data:
-            data = data.copy()
-            data["from_"] = data["from"]
-        super().__init__(data, *args, **kwargs)
-
-
-class AccessLogPagination(CursorPagination):
+class AccessLogPagination(StrictCursorPagination):
     ordering = "-at"
     page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 class AccessLogViewSet(GenericViewSet):
@@ -597,18 +632,20 @@ class AccessLogViewSet(GenericViewSet):
     filterset_class = AccessLogFilter
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema reads the filters' types from the model
+            return AccessLog.objects.none()
         if Action.VIEW_ACCESS_LOG not in scope_of(self.request).global_perms:
             raise ActionForbidden()
         return AccessLog.objects.select_related("user", "case")
 
-    @extend_schema(parameters=[OpenApiParameter("from", OpenApiTypes.DATE)])
+    @extend_schema(responses={200: s.AccessLogSerializer(many=True), **errors(403)})
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 class PupilExportView(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses={200: s.PupilExportSerializer, **errors(403)})
     def get(self, request, pupil_id):
         response = Response(pupil_export(actor=request.user, scope=scope_of(request), pupil_id=_int_id(pupil_id)))
         response["Cache-Control"] = "no-store"

@@ -440,8 +440,8 @@ class CaseEvent(AppendOnlyModel):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(_("when"), auto_now_add=True)
     kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
-    from_status = models.CharField(_("from"), max_length=12, choices=Status.choices, blank=True)
-    to_status = models.CharField(_("to"), max_length=12, choices=Status.choices, blank=True)
+    from_status = models.CharField(_("previous status"), max_length=12, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("new status"), max_length=12, choices=Status.choices, blank=True)
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
@@ -475,7 +475,7 @@ class AccessLog(AppendOnlyModel):
     pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     what = models.CharField(_("what"), max_length=60)
     detail = models.CharField(_("detail"), max_length=300, blank=True)
-    ip_address = models.GenericIPAddressField(_("from"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("access log entry")

@@ -46,6 +46,9 @@ from schools.permissions import ROLE_ORGANISATION, ROLE_PERMISSIONS, Action, Rol
 from schools.services import pupil_upsert
 
 FLAG_FIELDS = ("reasons", "details", "urgency", "half_days_missed", "last_seen_on")
+# A contact dated before this year is a typing error (0899 for 2025), and one before 1911 would even be shown
+# with Paris's local mean time offset (+00:09:21), which no client parses as an ISO 8601 date-time.
+EARLIEST_CONTACT_YEAR = 2000
 
 
 # Roles -------------------------------------------------------------------------------------------
@@ -391,6 +394,8 @@ def contact_log(
         errors["occurred_at"] = [_("This field is required.")]
     elif occurred_at > timezone.now() + timedelta(minutes=5):
         errors["occurred_at"] = [_("This date cannot be in the future.")]
+    elif occurred_at.year < EARLIEST_CONTACT_YEAR:
+        errors["occurred_at"] = [_("Enter a date from %(year)d on.") % {"year": EARLIEST_CONTACT_YEAR}]
     _check_duration(errors, "duration_minutes", duration_minutes, required=False)
     errors.update(_support_errors(supports))
     if errors:
@@ -459,6 +464,8 @@ def contact_correct(*, actor, contact: Contact, changes: dict) -> Contact:
         errors["occurred_at"] = [_("This field is required.")]
     elif merged["occurred_at"] > timezone.now() + timedelta(minutes=5):
         errors["occurred_at"] = [_("This date cannot be in the future.")]
+    elif merged["occurred_at"].year < EARLIEST_CONTACT_YEAR:
+        errors["occurred_at"] = [_("Enter a date from %(year)d on.") % {"year": EARLIEST_CONTACT_YEAR}]
     _check_duration(errors, "duration_minutes", merged["duration_minutes"], required=False)
     if errors:
         raise InvalidInput(fields=errors)

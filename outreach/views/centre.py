@@ -5,8 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from outreach import services
 from outreach.models import Centre
@@ -54,6 +53,10 @@ def handover_page(request):
         except DomainError as error:
             show_domain_error(form, error)
         else:
-            messages.success(request, _("%(count)d open case(s) handed over.") % {"count": moved})
+            messages.success(
+                request,
+                ngettext("%(count)d open case handed over.", "%(count)d open cases handed over.", moved)
+                % {"count": moved},
+            )
             return redirect("outreach:case_list")
     return render(request, "outreach/handover.html", {"form": form}, status=400 if form.errors else 200)

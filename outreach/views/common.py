@@ -4,6 +4,7 @@ from functools import wraps
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
@@ -11,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from outreach.navigation import home_url_for
 from outreach.selectors import access_scope
-from schools.errors import DomainError, NotFound
+from schools.errors import ActionForbidden, DomainError, NotFound
 
 
 def scope_of(request):
@@ -30,6 +31,8 @@ def pupil_page(view):
             response = view(request, *args, **kwargs)
         except NotFound as error:
             raise Http404 from error
+        except ActionForbidden as error:
+            raise PermissionDenied from error
         add_never_cache_headers(response)
         response["Cache-Control"] = "no-store, " + response["Cache-Control"]
         return response

@@ -451,7 +451,7 @@ class AccessLogFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         date_input = {"type": "date"}
         self.fields["from"] = forms.DateField(
-            label=gettext_lazy("From"), required=False, widget=forms.DateInput(date_input)
+            label=gettext_lazy("From (date)"), required=False, widget=forms.DateInput(date_input)
         )
         self.fields["to"] = forms.DateField(
             label=gettext_lazy("To"), required=False, widget=forms.DateInput(date_input)

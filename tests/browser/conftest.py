@@ -58,11 +58,12 @@ def login(live_server):
 
 @pytest.fixture
 def screenshot():
-    """Saves a page picture for the README tour when RADAR_SCREENSHOTS=1 (make screenshots)."""
+    """Saves what the screen shows (not the whole page: small files) for the README tour, when RADAR_SCREENSHOTS=1
+    (make screenshots)."""
 
     def take(page, name: str) -> None:
         if os.environ.get("RADAR_SCREENSHOTS") == "1":
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+            page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
 
     return take
