@@ -12,12 +12,6 @@ from outreach.models import AccessLog, Case, CaseEvent
 from outreach.selectors import access_scope
 from schools.permissions import ROLE_LABELS, Role
 
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 REGISTERED = [
     "schools.School",
     "schools.Pupil",

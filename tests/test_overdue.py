@@ -18,11 +18,6 @@ DEADLINE_NAMES = ["triage", "acceptance", "first_contact", "no_contact", "family
 SECOND = timedelta(seconds=1)
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def now():
     return timezone.now()

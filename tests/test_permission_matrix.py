@@ -67,12 +67,6 @@ CELLS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    """The world fixture creates nine users; the production hasher would make this table take minutes."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def outcome_of(call) -> str:
     try:
         call()

@@ -21,11 +21,6 @@ SCOPE_QUERIES = 3
 LIST_QUERIES = SCOPE_QUERIES + 1
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def bulk_cases(n, *, school, flagged_by, **traits) -> list[Case]:
     """n open cases of n new pupils of `school`, in two INSERTs."""
     pupils = Pupil.objects.bulk_create([factories.PupilFactory.build(school=school) for _ in range(n)])
