@@ -210,3 +210,12 @@ def test_handover_page_moves_open_cases(client, world, in_progress_case):
 def test_home_sends_each_role_to_its_work(client, world, actor, target):
     client.force_login(getattr(world, actor))
     assert client.get("/")["Location"] == target
+
+
+@pytest.mark.django_db
+def test_error_pages_are_in_the_site_style(client, world):
+    client.force_login(world.school_staff)
+    missing = client.get("/cases/00000000-0000-0000-0000-000000000000/", HTTP_ACCEPT_LANGUAGE="en")
+    assert missing.status_code == 404 and "Page not found" in missing.content.decode()
+    forbidden = client.get("/triage/", HTTP_ACCEPT_LANGUAGE="en")
+    assert forbidden.status_code == 403 and "Not allowed" in forbidden.content.decode()
