@@ -33,7 +33,7 @@ from outreach.exports import csv_stream
 from outreach.models import AccessAction, AccessLog, Case, Centre, Contact, Neighbourhood, Outcome
 from outreach.pupil_export import pupil_export
 from outreach.reports import GROUPINGS, funders_cases, funders_report, outcome_report
-from outreach.selectors import access_scope, case_for_user, case_list
+from outreach.selectors import access_scope, case_for_user, case_list, school_to_flag_for
 from schools.errors import ActionForbidden, InvalidInput, NotFound
 from schools.models import School
 from schools.permissions import Action
@@ -264,24 +264,8 @@ class CaseViewSet(GenericViewSet):
         record_read(user=request.user, case=case, action=AccessAction.READ_CASE)
         return self._respond(case.pk)
 
-    def _school_for_flag(self, uai: str | None) -> School:
-        scope = scope_of(self.request)
-        if uai:
-            school = School.objects.filter(uai=uai.strip().upper()).first()
-            if school is None:
-                raise InvalidInput(fields={"school": [_("Unknown UAI.")]})
-            if not scope.can_on_school(Action.FLAG, school.pk):
-                raise ActionForbidden(_("You may not flag pupils of this school."))
-            return school
-        schools = scope.schools_with(Action.FLAG)
-        if len(schools) != 1:
-            if not schools:
-                raise ActionForbidden(_("You may not flag pupils."))
-            raise InvalidInput(fields={"school": [_("You belong to several schools: give the school's UAI.")]})
-        return School.objects.get(pk=schools[0])
-
     def _flag(self, data) -> tuple[Case, bool]:
-        school = self._school_for_flag(data.get("school"))
+        school = school_to_flag_for(self.request.user, data.get("school"), scope=scope_of(self.request))
         return services.case_flag(
             actor=self.request.user,
             school=school,

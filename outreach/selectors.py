@@ -26,6 +26,7 @@ from django.db.models import (
 from django.db.models import Case as When_
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from outreach.models import (
     Case,
@@ -41,7 +42,7 @@ from outreach.models import (
     Support,
     TutoringSession,
 )
-from schools.errors import ActionForbidden, NotFound
+from schools.errors import ActionForbidden, InvalidInput, NotFound
 from schools.models import Pupil, School, SchoolGroupObjectPermission, SchoolUserObjectPermission
 from schools.permissions import Action, Role, role_of
 
@@ -196,6 +197,24 @@ def school_for_user(user, school_id: int, action: Action, *, scope: AccessScope 
     if school is None:
         raise NotFound()
     return school
+
+
+def school_to_flag_for(user, uai: str | None, *, scope: AccessScope | None = None) -> School:
+    """The school a flag is for: the one named by UAI, or the user's only school when none is named."""
+    scope = scope or access_scope(user)
+    if uai:
+        school = School.objects.filter(uai=uai.strip().upper()).first()
+        if school is None:
+            raise InvalidInput(fields={"school": [_("Unknown UAI.")]})
+        if not scope.can_on_school(Action.FLAG, school.pk):
+            raise ActionForbidden(_("You may not flag pupils of this school."))
+        return school
+    schools = scope.schools_with(Action.FLAG)
+    if not schools:
+        raise ActionForbidden(_("You may not flag pupils."))
+    if len(schools) > 1:
+        raise InvalidInput(fields={"school": [_("You belong to several schools: give the school's UAI.")]})
+    return School.objects.get(pk=schools[0])
 
 
 def centre_for_user(user, centre_id: int, action: Action, *, scope: AccessScope | None = None) -> Centre:
