@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: install run test lint migrate seed browsers messages screenshots clean
+.PHONY: install run test test-dates lint migrate seed browsers messages screenshots clean
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,15 @@ run: seed
 
 test: install
 	DEBUG=1 $(BIN)/pytest $(PYTEST_ARGS)
+
+# The date-dependent tests (marked `clock`) with the clock stopped, Paris time, where calendars go wrong:
+# both DST changes, the turn of the year, and a 29 February.
+CLOCK_INSTANTS := 2026-03-29T03:30 2026-10-25T02:30 2026-12-31T23:30 2027-01-01T00:30 2028-02-29T12:00
+test-dates: install
+	@for instant in $(CLOCK_INSTANTS); do \
+		echo "== clock at $$instant (Europe/Paris)"; \
+		RADAR_TEST_NOW=$$instant DEBUG=1 $(BIN)/pytest -m clock $(PYTEST_ARGS) || exit 1; \
+	done
 
 # The README tour's pictures (docs/screenshots/*.png), taken by the browser journeys of tests/browser.
 screenshots: install

@@ -1,6 +1,9 @@
 """Web forms: shape and types only. Rules live in the services; their errors come back next to the fields."""
 
+from datetime import datetime
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +21,26 @@ from outreach.models import (
 )
 
 NOTES_HINT = _("Write objective facts only: the family may read this note.")
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A wall-clock date and time typed in Paris. In the hour that repeats when clocks go back, the first one is
+    meant; in the hour skipped in spring, the time is read as if the clocks had not changed yet. Django refuses
+    both, which would turn a visit logged at 2:30 on a DST night into an unexplained error."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError as error:
+            if error.code != "ambiguous_timezone":
+                raise
+        text = str(value).strip()
+        for input_format in self.input_formats:
+            try:
+                return timezone.make_aware(datetime.strptime(text, input_format))
+            except ValueError:
+                continue
+        raise ValidationError(self.error_messages["invalid"], code="invalid")
 
 
 class CaseFilterForm(forms.Form):
@@ -59,7 +82,7 @@ class ContactForm(forms.Form):
         label=_("Kind"), choices=ContactKind.choices, initial=ContactKind.HOME_VISIT, widget=forms.RadioSelect
     )
     result = forms.ChoiceField(label=_("Result"), choices=ContactResult.choices, widget=forms.RadioSelect)
-    occurred_at = forms.DateTimeField(
+    occurred_at = LocalDateTimeField(
         label=_("When"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],

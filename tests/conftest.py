@@ -1,6 +1,27 @@
+import os
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 
 from tests.api_helpers import build_world
+
+# The instant, Paris time, at which tests marked `clock` run: `make test-dates` sets RADAR_TEST_NOW to each
+# instant where calendars go wrong (DST changes, new year, 29 February).
+TEST_NOW = datetime.fromisoformat(os.environ.get("RADAR_TEST_NOW", "2026-05-12T10:15")).replace(
+    tzinfo=ZoneInfo("Europe/Paris")
+)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(request):
+    """A test whose figures depend on the date runs with the clock stopped at TEST_NOW, so it passes on any day."""
+    if request.node.get_closest_marker("clock") is None:
+        yield None
+        return
+    with time_machine.travel(TEST_NOW, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,7 @@
 """The Django admin: reference data, read-only cases, timeline and access log, roles on the user page."""
 
+from datetime import datetime
+
 import pytest
 from django.apps import apps
 from django.contrib import admin
@@ -85,8 +87,12 @@ def test_timeline_access_log_and_cases_cannot_be_edited_in_the_admin(admin_clien
 
 
 def user_form(user, **extra) -> dict:
-    """What the admin's user change form posts back, unchanged, plus `extra`."""
-    joined = timezone.localtime(user.date_joined)
+    """What the admin's user change form posts back, plus `extra`.
+
+    The joining date is a fixed one: the admin refuses a time in the hour that repeats when clocks go back, so
+    posting back a user created during that hour (on the night of a DST change) would fail for a reason that
+    has nothing to do with roles."""
+    joined = datetime(2026, 1, 15, 10, 0)
     data = {
         "username": user.username,
         "first_name": user.first_name,

@@ -574,12 +574,13 @@ def test_flag_creates_pupil_guardians_case_reasons_event_and_log(world, pupil_da
     assert (log.user, log.action, log.what, log.pupil) == (world.school_staff, "write", "flagged", pupil)
 
 
-def test_flag_references_increment_per_year(world, pupil_data, monkeypatch):
+@pytest.mark.clock
+def test_flag_references_increment_per_year(world, pupil_data, frozen_clock):
     year = timezone.localdate().year
     references = [flag(world, pupil_data(external_ref=f"EL-{n}"))[0].reference for n in range(3)]
     assert references == [f"R-{year}-00001", f"R-{year}-00002", f"R-{year}-00003"]
     next_year = datetime(year + 1, 1, 1, 0, 30, tzinfo=timezone.get_current_timezone())
-    monkeypatch.setattr(timezone, "now", lambda: next_year)
+    frozen_clock.move_to(next_year)
     case, _ = flag(world, pupil_data(external_ref="EL-new-year"))
     assert case.reference == f"R-{year + 1}-00001"
     assert Case.objects.get(pk=case.pk).flagged_at == next_year
@@ -830,6 +831,7 @@ def test_assign_accepts_an_animator_holding_the_role_through_a_group(world):
 # Contacts, tutoring, support -------------------------------------------------------------------------
 
 
+@pytest.mark.clock
 def test_contact_log_tracks_first_and_last_contact_and_records_supports(world):
     case = make_case(world, IN_PROGRESS)
     now = timezone.now()
@@ -875,12 +877,14 @@ def test_contact_log_tracks_first_and_last_contact_and_records_supports(world):
     assert stored.status == IN_PROGRESS
 
 
+@pytest.mark.clock
 def test_contact_log_allows_a_few_minutes_of_clock_skew(world):
     case = make_case(world, IN_PROGRESS)
     contact = act(world, "contact", "animator", case, occurred_at=timezone.now() + timedelta(minutes=2))
     assert Case.objects.get(pk=case.pk).last_contact_at == contact.occurred_at
 
 
+@pytest.mark.clock
 def test_tutoring_log_records_a_session(world):
     case = make_case(world, IN_PROGRESS)
     session = services.tutoring_log(
@@ -918,6 +922,7 @@ def contact(world):
     )
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize("hours_ago", [0, 1, 23.9])
 def test_contact_correct_by_its_author_within_the_window(world, contact, hours_ago):
     Contact.objects.filter(pk=contact.pk).update(created_at=timezone.now() - timedelta(hours=hours_ago))
@@ -945,6 +950,7 @@ def test_contact_correct_by_someone_else_is_forbidden(world, contact, corrector)
     assert snapshot(contact.case) == before
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize("hours_ago", [24.1, 25, 24 * 30])
 def test_contact_correct_after_the_window_is_refused(world, contact, hours_ago):
     Contact.objects.filter(pk=contact.pk).update(created_at=timezone.now() - timedelta(hours=hours_ago))
@@ -955,9 +961,9 @@ def test_contact_correct_after_the_window_is_refused(world, contact, hours_ago):
     assert snapshot(contact.case) == before
 
 
-def test_contact_correct_window_follows_the_clock(world, contact, monkeypatch):
-    later = timezone.now() + timedelta(hours=25)
-    monkeypatch.setattr("outreach.services.timezone.now", lambda: later)
+@pytest.mark.clock
+def test_contact_correct_window_follows_the_clock(world, contact, frozen_clock):
+    frozen_clock.shift(timedelta(hours=25))
     with pytest.raises(InvalidTransition):
         services.contact_correct(actor=world.animator, contact=contact, changes={"notes": "Trop tard"})
     assert Contact.objects.get(pk=contact.pk).notes == ""
@@ -988,6 +994,7 @@ def test_contact_correct_bad_input(world, contact, changes, fields):
 # Family notice, return confirmation ----------------------------------------------------------------------
 
 
+@pytest.mark.clock
 def test_family_notice_sets_the_earliest_date(world):
     case = make_case(world, ROUTED)
     today = timezone.localdate()
@@ -1004,6 +1011,7 @@ def test_family_notice_sets_the_earliest_date(world):
     assert list(CaseEvent.objects.filter(case=case).values_list("kind", flat=True)) == ["family_informed"] * 3
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize("status", [CLOSED, IN_PROGRESS, FLAGGED])
 def test_return_confirm_works_on_closed_and_open_cases(world, status):
     case = make_case(world, status)

@@ -14,6 +14,8 @@ from outreach.models import Case, Status
 from outreach.selectors import overdue_conditions, overdue_q, overdue_reasons, with_overdue
 from tests import factories
 
+pytestmark = pytest.mark.clock
+
 DEADLINE_NAMES = ["triage", "acceptance", "first_contact", "no_contact", "family_notice"]
 SECOND = timedelta(seconds=1)
 

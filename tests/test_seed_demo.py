@@ -2,7 +2,6 @@
 
 from datetime import datetime, timedelta
 from io import StringIO
-from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -32,6 +31,8 @@ from outreach.models import (
 from outreach.selectors import access_scope, centres_covering, overdue_conditions
 from schools.models import Level, Pupil, School, validate_uai
 from schools.permissions import Role
+
+pytestmark = pytest.mark.clock
 
 DEMO_USERNAMES = [*ACCOUNTS, "admin"]
 
@@ -195,14 +196,14 @@ def test_pupils_look_like_collégiens(seeded):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("today", ["2027-01-05T09:00"])
-def test_demo_holds_together_whatever_the_day_it_is_loaded(settings, today):
+def test_demo_holds_together_whatever_the_day_it_is_loaded(settings, frozen_clock, today):
     """Loaded just after a new year and the Christmas holidays: still in time order, references by year."""
     settings.DEBUG = True
     now = datetime.fromisoformat(today).replace(tzinfo=ZoneInfo("Europe/Paris"))
-    with mock.patch.object(timezone, "now", lambda: now):
-        seed()
-        assert set(Case.objects.values_list("status", flat=True)) == set(Status.values)
-        for case in Case.objects.all():
-            moments = list(case.events.order_by("pk").values_list("at", flat=True))
-            assert moments == sorted(moments) and moments[-1] <= now, case.reference
-            assert case.reference.startswith(f"R-{timezone.localtime(case.flagged_at).year}-")
+    frozen_clock.move_to(now)
+    seed()
+    assert set(Case.objects.values_list("status", flat=True)) == set(Status.values)
+    for case in Case.objects.all():
+        moments = list(case.events.order_by("pk").values_list("at", flat=True))
+        assert moments == sorted(moments) and moments[-1] <= now, case.reference
+        assert case.reference.startswith(f"R-{timezone.localtime(case.flagged_at).year}-")

@@ -7,6 +7,7 @@ from outreach.selectors import case_for_user, cases_visible_to
 from schools.permissions import Action
 
 
+@pytest.mark.clock
 @pytest.mark.django_db
 def test_flag_to_confirmed_return(world, pupil_data):
     case, created = services.case_flag(

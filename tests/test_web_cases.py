@@ -112,6 +112,7 @@ def test_a_step_on_a_case_of_another_school_is_404(client, world, in_progress_ca
     assert Case.objects.get(pk=in_progress_case.pk).status == Status.IN_PROGRESS
 
 
+@pytest.mark.clock
 @pytest.mark.django_db
 def test_logging_a_contact_from_the_case_page(client, world, in_progress_case):
     client.force_login(world.animator)

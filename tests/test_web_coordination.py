@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -14,7 +14,7 @@ from outreach import dashboard
 from outreach.models import AccessLog, Case, EventKind, Outcome, Reason, Status
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 COORDINATOR_PAGES = ["outreach:triage", "outreach:dashboard", "outreach:access_log"]
 ALL_PAGES = [*COORDINATOR_PAGES, "outreach:reports", "outreach:funders_report"]
@@ -165,7 +165,8 @@ def test_coverage_suggestions_match_the_selector(world):
 def test_dashboard_figures(world):
     now = timezone.now()
     month = timezone.localdate(now).replace(day=1)
-    flagged_at = timezone.make_aware(datetime(month.year, month.month, 1, 9)) - timedelta(days=40)
+    # In UTC: adding days to a Paris time is wall-clock arithmetic, an hour off across a DST change.
+    flagged_at = (timezone.make_aware(datetime(month.year, month.month, 1, 9)) - timedelta(days=40)).astimezone(UTC)
     flag_month = timezone.localtime(flagged_at).date().replace(day=1)
     for days in (1, 2, 10):
         factories.CaseFactory(
@@ -180,10 +181,10 @@ def test_dashboard_figures(world):
     assert delays[flag_month]["cases"] == 3
     assert delays[flag_month]["median_days"] == 2.0 and delays[flag_month]["average_days"] == 4.3
     factories.CaseFactory(
-        pupil=_pupil(world), in_progress=True, flagged_at=flagged_at, first_contact_at=flagged_at + timedelta(days=4)
+        pupil=_pupil(world), in_progress=True, flagged_at=flagged_at, first_contact_at=flagged_at + timedelta(days=5)
     )
     delays = {row["month"]: row for row in dashboard.first_contact_delays(cases, months)}
-    assert delays[flag_month]["median_days"] == 3.0 and delays[flag_month]["average_days"] == 4.2
+    assert delays[flag_month]["median_days"] == 3.5 and delays[flag_month]["average_days"] == 4.5
     assert dict(dashboard.flags_per_month(cases, months))[flag_month] == 4
 
     closed = _closed(world, school=world.school, centre=world.centre, neighbourhood="Wazemmes", half_days_missed=10)
