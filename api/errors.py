@@ -8,20 +8,24 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from schools.errors import ActionForbidden, DomainError, InvalidInput, InvalidTransition, NotFound
+from schools.domain_errors import (
+    ActionForbidden,
+    Conflict,
+    DomainError,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    StaleVersion,
+)
 
 DOMAIN_STATUS = {
     NotFound: status.HTTP_404_NOT_FOUND,
     ActionForbidden: status.HTTP_403_FORBIDDEN,
     InvalidTransition: status.HTTP_409_CONFLICT,
+    Conflict: status.HTTP_409_CONFLICT,
+    StaleVersion: status.HTTP_412_PRECONDITION_FAILED,
     InvalidInput: status.HTTP_400_BAD_REQUEST,
 }
-
-
-class PreconditionFailed(exceptions.APIException):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_code = "stale"
-    default_detail = "The case changed since you read it: read it again before changing it."
 
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:

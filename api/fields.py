@@ -3,7 +3,7 @@
 
 from rest_framework import serializers
 
-MAX_ID = 2**63 - 1  # the largest primary key (BigAutoField): a larger id is invalid input, not a database error
+from schools.validators import MAX_ID
 
 
 class StrictCharField(serializers.CharField):

@@ -2,7 +2,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework.negotiation import DefaultContentNegotiation
 
-from schools.errors import InvalidInput
+from schools.domain_errors import InvalidInput
 
 
 class StrictContentNegotiation(DefaultContentNegotiation):

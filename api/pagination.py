@@ -3,7 +3,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 
-from schools.errors import InvalidInput
+from schools.domain_errors import InvalidInput
 
 
 class StrictCursorPagination(CursorPagination):

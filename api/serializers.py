@@ -1,37 +1,50 @@
-"""Translation between JSON and the domain. Output fields are explicit allow-lists: a new model
-field never reaches a client until it is added here, and role-dependent blocks are dropped by
-`restrict_case` according to the permissions the caller holds on each case."""
+"""Translation between JSON and the domain.
 
-from datetime import timedelta
+Output: what a caller may see of a case, its contacts, tutoring and timeline is decided by outreach/redaction.py,
+which gives plain dictionaries; the serializers here present them as JSON (dates in ISO 8601, local time) and
+describe them in the OpenAPI schema. Input: a step's body is checked against a serializer built from the step's
+form (api/inputs.py); the flag's body against serializers built from the flag page's forms.
+"""
 
-from django.conf import settings
+import uuid
+from datetime import date, datetime
+
 from django.core.validators import RegexValidator
-from django.utils import timezone
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from api.fields import IdField, StrictBooleanField, StrictCharField, StrictIntegerField
-from outreach.lifecycle import PUBLIC_EVENT_NOTES
+from api.inputs import input_serializer
+from outreach import redaction
+from outreach.forms import AddressForm, FlagDetailsForm, GuardianForm, PupilForm
 from outreach.models import (
     Attendance,
     ContactKind,
     ContactResult,
-    NoticeChannel,
     Outcome,
     Reason,
     Status,
     SupportKind,
     Urgency,
 )
-from outreach.selectors import overdue_reasons
-from schools.models import Level, Sex
-from schools.permissions import Action
+from schools.validators import MAX_GUARDIANS
 
-MAX_TEXT = 4000
+DATETIME = serializers.DateTimeField()
 
 
-def person_name(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
+def present(value):
+    """A redaction dictionary as JSON values: local date-times and dates in ISO 8601, ids as strings."""
+    if isinstance(value, dict):
+        return {key: present(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [present(item) for item in value]
+    if isinstance(value, datetime):
+        return DATETIME.to_representation(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -82,7 +95,12 @@ class PersonSerializer(serializers.Serializer):
     name = serializers.SerializerMethodField()
 
     def get_name(self, user) -> str:
-        return person_name(user)
+        return redaction.person_name(user)
+
+
+class CentreRefSerializer(serializers.Serializer):
+    id = StrictIntegerField()
+    name = StrictCharField()
 
 
 class RoleSerializer(serializers.Serializer):
@@ -90,6 +108,7 @@ class RoleSerializer(serializers.Serializer):
     organisation_kind = StrictCharField(allow_null=True)
     organisation_id = StrictIntegerField(allow_null=True)
     organisation_name = StrictCharField(allow_null=True)
+    uai = StrictCharField(allow_null=True, help_text="A school's UAI: the `school` of a flag.")
 
 
 class MeSerializer(serializers.Serializer):
@@ -101,44 +120,41 @@ class MeSerializer(serializers.Serializer):
 
 
 class GuardianSerializer(serializers.Serializer):
-    name = StrictCharField(max_length=200)
-    relationship = StrictCharField(max_length=60, required=False, allow_blank=True, default="")
-    phone = StrictCharField(max_length=30, required=False, allow_blank=True, default="")
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
-    language = StrictCharField(max_length=60, required=False, allow_blank=True, default="")
-    interpreter_needed = StrictBooleanField(required=False, default=False)
+    name = StrictCharField()
+    relationship = StrictCharField()
+    phone = StrictCharField()
+    email = StrictCharField()
+    language = StrictCharField()
+    interpreter_needed = StrictBooleanField()
 
 
 class PupilSerializer(serializers.Serializer):
-    """A pupil as the school knows them: written on flagging, read by those who may see identity."""
+    """A pupil as the school knows them, for those who may see identity."""
 
-    id = StrictIntegerField(read_only=True)
-    external_ref = StrictCharField(max_length=64)
-    first_name = StrictCharField(max_length=120)
-    last_name = StrictCharField(max_length=120)
-    birth_date = serializers.DateField(required=False, allow_null=True, default=None)
-    sex = serializers.ChoiceField(choices=Sex.choices, required=False, allow_blank=True, default="")
-    level = serializers.ChoiceField(choices=Level.choices)
-    class_name = StrictCharField(max_length=40, required=False, allow_blank=True, default="")
-    address = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
-    postcode = StrictCharField(max_length=10, required=False, allow_blank=True, default="")
-    city = StrictCharField(max_length=120, required=False, allow_blank=True, default="")
-    neighbourhood = StrictCharField(max_length=120, required=False, allow_blank=True, default="")
-    guardians = GuardianSerializer(many=True, required=False, default=list)
+    id = StrictIntegerField()
+    external_ref = StrictCharField()
+    first_name = StrictCharField()
+    last_name = StrictCharField()
+    birth_date = serializers.DateField(allow_null=True)
+    sex = StrictCharField()
+    level = StrictCharField()
+    class_name = StrictCharField()
+    address = StrictCharField()
+    postcode = StrictCharField()
+    city = StrictCharField()
+    neighbourhood = StrictCharField()
+    guardians = GuardianSerializer(many=True)
 
 
 class PseudonymisedPupilSerializer(serializers.Serializer):
     """SPEC §4: initials, birth year, level, school, neighbourhood and a stable key; nothing else."""
 
-    key = StrictCharField(source="pseudonym_key")
+    key = StrictCharField()
     initials = StrictCharField()
-    birth_year = serializers.SerializerMethodField()
+    birth_year = StrictIntegerField(allow_null=True)
     level = StrictCharField()
-    school = StrictCharField(source="school.uai")
+    school = StrictCharField()
     neighbourhood = StrictCharField()
-
-    def get_birth_year(self, pupil) -> int | None:
-        return pupil.birth_date.year if pupil.birth_date else None
 
 
 class CountsSerializer(serializers.Serializer):
@@ -147,9 +163,9 @@ class CountsSerializer(serializers.Serializer):
     supports = StrictIntegerField()
 
 
-class ReturnSerializer(serializers.Serializer):
+class LatestReturnSerializer(serializers.Serializer):
     attendance = serializers.ChoiceField(choices=Attendance.choices)
-    half_days_missed = StrictIntegerField(min_value=0, max_value=40)
+    half_days_missed = StrictIntegerField()
     on = serializers.DateField()
 
 
@@ -168,101 +184,51 @@ class PupilBlockField(serializers.Field):
 
 
 class CaseSerializer(serializers.Serializer):
-    id = serializers.UUIDField(read_only=True)
-    reference = StrictCharField(read_only=True)
-    status = serializers.ChoiceField(choices=Status.choices, read_only=True)
-    urgency = serializers.ChoiceField(choices=Urgency.choices, read_only=True)
-    reasons = serializers.SerializerMethodField()
-    # Not read-only, so that the schema lists them as optional: they are left out for callers without the right.
+    """A case as redaction.case_view gives it to the caller (the `scope` of the serializer's context)."""
+
+    id = serializers.UUIDField()
+    reference = StrictCharField()
+    status = serializers.ChoiceField(choices=Status.choices)
+    urgency = serializers.ChoiceField(choices=Urgency.choices)
+    reasons = serializers.ListField(child=serializers.ChoiceField(choices=Reason.choices))
     details = StrictCharField(required=False, help_text="Only with access to identity.")
-    half_days_missed = StrictIntegerField(read_only=True)
-    last_seen_on = serializers.DateField(read_only=True, allow_null=True)
-    school = SchoolSerializer(read_only=True)
-    centre = serializers.SerializerMethodField()
-    animators = PersonSerializer(many=True, read_only=True)
-    outcome = serializers.ChoiceField(choices=Outcome.choices, read_only=True, allow_blank=True)
+    half_days_missed = StrictIntegerField()
+    last_seen_on = serializers.DateField(allow_null=True)
+    school = SchoolSerializer()
+    centre = CentreRefSerializer(allow_null=True)
+    animators = PersonSerializer(many=True)
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True)
     outcome_note = StrictCharField(required=False, help_text="Only with access to notes.")
-    flagged_at = serializers.DateTimeField(read_only=True)
-    routed_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    accepted_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    first_contact_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    last_contact_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    family_informed_on = serializers.DateField(read_only=True, allow_null=True)
-    closed_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    updated_at = serializers.DateTimeField(read_only=True)
-    overdue = StrictBooleanField(read_only=True)
-    overdue_reasons = serializers.SerializerMethodField()
-    counts = serializers.SerializerMethodField()
-    latest_return = serializers.SerializerMethodField()
-    identity_visible = serializers.SerializerMethodField()
-    pupil = PupilBlockField(read_only=True)
-
-    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=Reason.choices)))
-    def get_reasons(self, case) -> list[str]:
-        return sorted(reason.reason for reason in case.reasons.all())
-
-    @extend_schema_field(
-        {
-            "type": "object",
-            "nullable": True,
-            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
-            "required": ["id", "name"],
-        }
-    )
-    def get_centre(self, case) -> dict | None:
-        return {"id": case.centre.pk, "name": case.centre.name} if case.centre_id else None
-
-    def get_overdue_reasons(self, case) -> list[str]:
-        return overdue_reasons(case)
-
-    @extend_schema_field(CountsSerializer)
-    def get_counts(self, case) -> dict:
-        return {
-            "contacts": case.contact_count,
-            "tutoring_sessions": case.tutoring_count,
-            "supports": case.support_count,
-        }
-
-    @extend_schema_field(ReturnSerializer(allow_null=True))
-    def get_latest_return(self, case) -> dict | None:
-        confirmations = list(case.return_confirmations.all())
-        return ReturnSerializer(confirmations[0]).data if confirmations else None
-
-    def get_identity_visible(self, case) -> bool:
-        return Action.VIEW_IDENTITY in self._perms(case)
-
-    def _perms(self, case) -> frozenset[str]:
-        return self.context["scope"].permissions_on(case)
+    flagged_at = serializers.DateTimeField()
+    routed_at = serializers.DateTimeField(allow_null=True)
+    accepted_at = serializers.DateTimeField(allow_null=True)
+    first_contact_at = serializers.DateTimeField(allow_null=True)
+    last_contact_at = serializers.DateTimeField(allow_null=True)
+    family_informed_on = serializers.DateField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    updated_at = serializers.DateTimeField()
+    overdue = StrictBooleanField()
+    overdue_reasons = serializers.ListField(child=StrictCharField())
+    counts = CountsSerializer()
+    latest_return = LatestReturnSerializer(allow_null=True)
+    identity_visible = StrictBooleanField()
+    pupil = PupilBlockField()
 
     def to_representation(self, case):
-        data = super().to_representation(case)
-        perms = self._perms(case)
-        if Action.VIEW_IDENTITY in perms:
-            data["pupil"] = PupilSerializer(case.pupil).data
-        else:
-            data["pupil"] = PseudonymisedPupilSerializer(case.pupil).data
-            data.pop("details")
-        if Action.VIEW_NOTES not in perms:
-            data.pop("outcome_note")
-        return data
+        return present(redaction.case_view(self.context["scope"], case))
 
 
-class FlagSerializer(serializers.Serializer):
+class PupilInputSerializer(input_serializer(PupilForm), input_serializer(AddressForm)):
+    guardians = serializers.ListField(child=input_serializer(GuardianForm)(), max_length=MAX_GUARDIANS, required=False)
+
+
+class FlagSerializer(input_serializer(FlagDetailsForm)):
     school = StrictCharField(required=False, help_text="UAI; optional when you belong to one school.")
-    pupil = PupilSerializer()
-    reasons = serializers.ListField(child=serializers.ChoiceField(choices=Reason.choices), min_length=1)
-    details = StrictCharField(required=False, allow_blank=True, default="", max_length=MAX_TEXT)
-    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, default=Urgency.NORMAL)
-    half_days_missed = StrictIntegerField(min_value=0, max_value=40, required=False, default=0)
-    last_seen_on = serializers.DateField(required=False, allow_null=True, default=None)
+    pupil = PupilInputSerializer()
 
 
-class FlagUpdateSerializer(serializers.Serializer):
-    reasons = serializers.ListField(child=serializers.ChoiceField(choices=Reason.choices), min_length=1, required=False)
-    details = StrictCharField(required=False, allow_blank=True, max_length=MAX_TEXT)
-    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
-    half_days_missed = StrictIntegerField(min_value=0, max_value=40, required=False)
-    last_seen_on = serializers.DateField(required=False, allow_null=True)
+class FlagUpdateSerializer(input_serializer(FlagDetailsForm, partial=True)):
+    pass
 
 
 class BulkResultSerializer(serializers.Serializer):
@@ -272,121 +238,71 @@ class BulkResultSerializer(serializers.Serializer):
     error = serializers.DictField(required=False)
 
 
-class RouteSerializer(serializers.Serializer):
-    centre = IdField()
-    note = StrictCharField(required=False, allow_blank=True, default="", max_length=MAX_TEXT)
-
-
-class DeclineSerializer(serializers.Serializer):
-    reason = NonBlankCharField(max_length=MAX_TEXT)
-
-
-class AssignSerializer(serializers.Serializer):
-    animators = serializers.ListField(child=IdField(), max_length=20)
-
-
-class CloseSerializer(serializers.Serializer):
-    outcome = serializers.ChoiceField(choices=Outcome.choices)
-    note = StrictCharField(required=False, allow_blank=True, default="", max_length=MAX_TEXT)
-
-
-class NoteSerializer(serializers.Serializer):
-    note = StrictCharField(required=False, allow_blank=True, default="", max_length=MAX_TEXT)
-
-
-class RequiredNoteSerializer(serializers.Serializer):
-    note = NonBlankCharField(max_length=MAX_TEXT)
-
-
-class RevealSerializer(serializers.Serializer):
-    reason = NonBlankCharField(max_length=MAX_TEXT)
-
-
-class FamilyNoticeSerializer(serializers.Serializer):
-    on = serializers.DateField()
-    channel = serializers.ChoiceField(choices=NoticeChannel.choices)
-
-
-class SupportInputSerializer(serializers.Serializer):
+class SupportSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=SupportKind.choices)
-    detail = StrictCharField(required=False, allow_blank=True, default="", max_length=300)
+    detail = StrictCharField(help_text="Only with access to identity.")
 
 
 class ContactSerializer(serializers.Serializer):
-    id = StrictIntegerField(read_only=True)
+    """A contact as redaction.contact_view gives it to the caller (`disclosure` in the serializer's context)."""
+
+    id = StrictIntegerField()
     kind = serializers.ChoiceField(choices=ContactKind.choices)
     occurred_at = serializers.DateTimeField()
-    duration_minutes = StrictIntegerField(min_value=0, max_value=1440, required=False, allow_null=True, default=None)
+    duration_minutes = StrictIntegerField(allow_null=True)
     result = serializers.ChoiceField(choices=ContactResult.choices)
-    notes = StrictCharField(
-        required=False, allow_blank=True, default="", max_length=MAX_TEXT, help_text="Only with access to notes."
-    )
-    supports = SupportInputSerializer(many=True, required=False, default=list)
-    next_step = StrictCharField(
-        required=False, allow_blank=True, default="", max_length=300, help_text="Only with access to notes."
-    )
-    next_step_due_on = serializers.DateField(required=False, allow_null=True, default=None)
-    author = PersonSerializer(read_only=True)
-    created_at = serializers.DateTimeField(read_only=True)
-    correctable_until = serializers.SerializerMethodField()
-
-    @extend_schema_field({"type": "string", "format": "date-time", "nullable": True})
-    def get_correctable_until(self, contact) -> str | None:
-        until = contact.created_at + timedelta(hours=settings.RADAR_CONTACT_CORRECTION_HOURS)
-        return serializers.DateTimeField().to_representation(until) if until > timezone.now() else None
+    notes = StrictCharField(required=False, help_text="Only with access to notes.")
+    supports = SupportSerializer(many=True)
+    next_step = StrictCharField(required=False, help_text="Only with access to notes.")
+    next_step_due_on = serializers.DateField(allow_null=True)
+    author = PersonSerializer()
+    created_at = serializers.DateTimeField()
+    correctable_until = serializers.DateTimeField(allow_null=True)
 
     def to_representation(self, contact):
-        data = super().to_representation(contact)
-        data["supports"] = [{"kind": s.kind, "detail": s.detail} for s in contact.supports.all()]
-        if not self.context.get("notes_visible"):
-            data.pop("notes")
-            data.pop("next_step")
-        return data
+        return present(redaction.contact_view(self.context["disclosure"], contact, now=self.context["now"]))
 
 
 class ContactCorrectionSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=ContactKind.choices, required=False)
-    occurred_at = serializers.DateTimeField(required=False)
-    duration_minutes = StrictIntegerField(min_value=0, max_value=1440, required=False, allow_null=True)
-    result = serializers.ChoiceField(choices=ContactResult.choices, required=False)
-    notes = StrictCharField(required=False, allow_blank=True, max_length=MAX_TEXT)
-    next_step = StrictCharField(required=False, allow_blank=True, max_length=300)
-    next_step_due_on = serializers.DateField(required=False, allow_null=True)
+    """Only the fields given change; the contact form's rules apply to the result."""
 
 
 class TutoringSerializer(serializers.Serializer):
-    id = StrictIntegerField(read_only=True)
+    id = StrictIntegerField()
     on = serializers.DateField()
-    duration_minutes = StrictIntegerField(min_value=0, max_value=1440)
-    subjects = StrictCharField(required=False, allow_blank=True, default="", max_length=200)
-    attended = StrictBooleanField(required=False, default=True)
-    notes = StrictCharField(
-        required=False, allow_blank=True, default="", max_length=MAX_TEXT, help_text="Only with access to notes."
-    )
-    author = PersonSerializer(read_only=True)
-    created_at = serializers.DateTimeField(read_only=True)
+    duration_minutes = StrictIntegerField()
+    subjects = StrictCharField()
+    attended = StrictBooleanField()
+    notes = StrictCharField(required=False, help_text="Only with access to notes.")
+    author = PersonSerializer()
+    created_at = serializers.DateTimeField()
 
     def to_representation(self, session):
-        data = super().to_representation(session)
-        if not self.context.get("notes_visible"):
-            data.pop("notes")
-        return data
+        return present(redaction.tutoring_view(self.context["disclosure"], session))
+
+
+class CaseSupportSerializer(serializers.Serializer):
+    id = StrictIntegerField()
+    kind = serializers.ChoiceField(choices=SupportKind.choices)
+    detail = StrictCharField(help_text="Only with access to identity.")
+    provided_on = serializers.DateField()
+
+    def to_representation(self, support):
+        return present(redaction.support_view(self.context["disclosure"], support))
 
 
 class EventSerializer(serializers.Serializer):
-    id = StrictIntegerField(read_only=True)
-    at = serializers.DateTimeField(read_only=True)
-    kind = StrictCharField(read_only=True)
-    from_status = StrictCharField(read_only=True)
-    to_status = StrictCharField(read_only=True)
-    actor = PersonSerializer(read_only=True)
-    note = StrictCharField(read_only=True, help_text="Workflow notes for all; closing notes only with notes.")
+    id = StrictIntegerField()
+    at = serializers.DateTimeField()
+    kind = StrictCharField()
+    from_status = StrictCharField()
+    to_status = StrictCharField()
+    actor = PersonSerializer()
+    note = StrictCharField(help_text="Empty where the caller may not read it (see note_withheld).")
+    note_withheld = StrictBooleanField()
 
     def to_representation(self, event):
-        data = super().to_representation(event)
-        if event.kind not in PUBLIC_EVENT_NOTES and not self.context.get("notes_visible"):
-            data["note"] = ""
-        return data
+        return present(redaction.event_view(self.context["disclosure"], event))
 
 
 class HandoverSerializer(serializers.Serializer):

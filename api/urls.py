@@ -21,6 +21,7 @@ urlpatterns = [
     path("v1/cases/<str:case_id>/contacts/", views.ContactListView.as_view(), name="case-contacts"),
     path("v1/cases/<str:case_id>/contacts/<int:contact_id>/", views.ContactDetailView.as_view(), name="case-contact"),
     path("v1/cases/<str:case_id>/tutoring/", views.TutoringListView.as_view(), name="case-tutoring"),
+    path("v1/cases/<str:case_id>/supports/", views.SupportListView.as_view(), name="case-supports"),
     path("v1/cases/<str:case_id>/events/", views.EventListView.as_view(), name="case-events"),
     path("v1/reports/outcomes/", views.OutcomeReportView.as_view(), name="report-outcomes"),
     path("v1/reports/funders/", views.FundersReportView.as_view(), name="report-funders"),

@@ -1,6 +1,9 @@
-"""Thin views: check input shape, go through the gate, call a service or a selector, translate back."""
+"""Thin views: the gate, the step's form (through a serializer that checks JSON types), the service, the redaction.
 
-import hashlib
+Every case step of outreach/steps.py is served from the registry: `POST /cases/{id}/<step>/` for the steps that
+change the case, `POST /cases/{id}/contacts/` (and `tutoring/`, `supports/`) for those that add a record to it.
+"""
+
 import re
 from datetime import date
 
@@ -23,18 +26,33 @@ from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet, ReadOnlyModelViewSet
 
 from api import serializers as s
-from api.errors import PreconditionFailed, error_body, flatten_errors
-from api.filters import AccessLogFilter, CaseFilter
+from api.errors import error_body, flatten_errors
+from api.inputs import form_data, input_serializer
 from api.pagination import StrictCursorPagination
 from api.schema import ETAG, IF_MATCH, errors
 from outreach import services
+from outreach.access import (
+    AccessScope,
+    case_for,
+    centre_for,
+    funders_cases,
+    reload_request_scope,
+    request_scope,
+    require_global,
+    require_somewhere,
+    school_to_flag_for,
+)
 from outreach.audit import record_read
 from outreach.exports import csv_stream
-from outreach.models import AccessAction, AccessLog, Case, Centre, Contact, Neighbourhood, Outcome
+from outreach.filters import CASE_ORDERINGS, AccessLogFilter, CaseFilter
+from outreach.forms import ContactForm, StepForm
+from outreach.models import AccessAction, AccessLog, Case, Centre, Neighbourhood, Outcome
 from outreach.pupil_export import pupil_export
-from outreach.reports import GROUPINGS, funders_cases, funders_report, outcome_report
-from outreach.selectors import access_scope, case_for_user, case_list, school_to_flag_for
-from schools.errors import ActionForbidden, InvalidInput, NotFound
+from outreach.redaction import disclosure
+from outreach.reports import GROUPINGS, funders_report, outcome_report
+from outreach.selectors import case_list
+from outreach.steps import ANY_STATUS, STEPS, Step
+from schools.domain_errors import ActionForbidden, InvalidInput, NotFound
 from schools.models import School
 from schools.permissions import Action
 
@@ -42,28 +60,37 @@ MAX_BULK = 500
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-def scope_of(request):
-    """The caller's grants, loaded once per request."""
-    if not hasattr(request, "radar_scope"):
-        request.radar_scope = access_scope(request.user)
-    return request.radar_scope
-
-
-def case_etag(case: Case) -> str:
-    digest = hashlib.sha256(f"{case.pk}:{case.updated_at.isoformat()}:{case.status}".encode()).hexdigest()[:32]
-    return f'"{digest}"'
-
-
-def check_if_match(request, case: Case) -> None:
-    expected = request.headers.get("If-Match")
-    if expected and expected.strip() != "*" and case_etag(case) not in [tag.strip() for tag in expected.split(",")]:
-        raise PreconditionFailed()
-
-
 def validated(serializer_class, data, **kwargs):
     serializer = serializer_class(data=data, **kwargs)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+def if_match_of(request) -> list[str] | None:
+    """The versions the client says it read (`If-Match`), or None to apply the write whatever the version."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        return None
+    return [tag.strip().removeprefix("W/").strip('"') for tag in header.split(",")]
+
+
+def form_errors(form) -> dict[str, list[str]]:
+    return {
+        ("non_field_errors" if name == "__all__" else name): [str(message) for message in messages]
+        for name, messages in form.errors.items()
+    }
+
+
+def bound_step_form(step: Step, case: Case, data: dict) -> StepForm:
+    form = step.form(form_data(data), case=case, now=timezone.now())
+    if not form.is_valid():
+        raise InvalidInput(fields=form_errors(form))
+    return form
+
+
+def with_etag(response: Response, case: Case) -> Response:
+    response["ETag"] = f'"{case.version}"'
+    return response
 
 
 class LoginThrottle(ScopedRateThrottle):
@@ -115,15 +142,22 @@ class LogoutView(APIView):
 class MeView(APIView):
     @extend_schema(responses=s.MeSerializer)
     def get(self, request):
-        roles = scope_of(request).roles()
-        names = {
-            "school": dict(
-                School.objects.filter(pk__in=[r[2] for r in roles if r[1] == "school"]).values_list("pk", "name")
-            ),
-            "centre": dict(
-                Centre.objects.filter(pk__in=[r[2] for r in roles if r[1] == "centre"]).values_list("pk", "name")
-            ),
+        roles = request_scope(request).roles()
+        schools = {
+            pk: (name, uai)
+            for pk, name, uai in School.objects.filter(pk__in=[r[2] for r in roles if r[1] == "school"]).values_list(
+                "pk", "name", "uai"
+            )
         }
+        centres = dict(
+            Centre.objects.filter(pk__in=[r[2] for r in roles if r[1] == "centre"]).values_list("pk", "name")
+        )
+
+        def organisation(kind: str | None, org_id: int | None) -> dict:
+            if kind == "school" and org_id in schools:
+                return {"organisation_name": schools[org_id][0], "uai": schools[org_id][1]}
+            return {"organisation_name": centres.get(org_id) if kind == "centre" else None, "uai": None}
+
         user = request.user
         return Response(
             s.MeSerializer(
@@ -137,7 +171,7 @@ class MeView(APIView):
                             "role": role.value,
                             "organisation_kind": kind,
                             "organisation_id": org_id,
-                            "organisation_name": names[kind].get(org_id) if kind else None,
+                            **organisation(kind, org_id),
                         }
                         for role, kind, org_id in roles
                     ],
@@ -165,19 +199,19 @@ class CentreViewSet(ReadOnlyModelViewSet):
     @extend_schema(request=s.HandoverSerializer, responses={200: s.HandoverResultSerializer})
     @action(detail=True, methods=["post"])
     def handover(self, request, pk=None):
-        # Centres are reference data every user can read (GET /centres/{id}/): a missing right is 403, not 404.
-        centre = Centre.objects.filter(pk=_int_id(pk)).first()
-        if centre is None:
-            raise NotFound()
-        if not scope_of(request).can_on_centre(Action.ASSIGN, centre.pk):
-            raise ActionForbidden()
+        scope = request_scope(request)
+        centre = centre_for(scope, pk, Action.ASSIGN)
         data = validated(s.HandoverSerializer, request.data)
         users = get_user_model().objects.in_bulk([data["from_user"], data["to_user"]])
         missing = {key: [_("Unknown user.")] for key in ("from_user", "to_user") if data[key] not in users}
         if missing:
             raise InvalidInput(fields=missing)
         moved = services.caseload_handover(
-            actor=request.user, centre=centre, from_user=users[data["from_user"]], to_user=users[data["to_user"]]
+            actor=request.user,
+            scope=scope,
+            centre=centre,
+            from_user=users[data["from_user"]],
+            to_user=users[data["to_user"]],
         )
         return Response({"moved": moved})
 
@@ -188,42 +222,12 @@ class NeighbourhoodViewSet(ReadOnlyModelViewSet):
     pagination_class = ReferencePagination
 
 
-def _int_id(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError) as error:
-        raise NotFound() from error
-
-
 class CasePagination(StrictCursorPagination):
     ordering = "-flagged_at"
     page_size = 50
 
 
-CASE_ACTIONS = {
-    # url name: (permission, input serializer, service, arguments from validated data)
-    "route": (Action.ROUTE, s.RouteSerializer),
-    "accept": (Action.ACCEPT, None),
-    "decline": (Action.ACCEPT, s.DeclineSerializer),
-    "assign": (Action.ASSIGN, s.AssignSerializer),
-    "close": (Action.CLOSE, s.CloseSerializer),
-    "withdraw": (Action.WITHDRAW, s.NoteSerializer),
-    "reopen": (Action.REOPEN, s.RequiredNoteSerializer),
-    "confirm-return": (Action.CONFIRM_RETURN, s.ReturnSerializer),
-    "reveal": (Action.REVEAL, s.RevealSerializer),
-    "family-notice": (Action.FAMILY_NOTICE, s.FamilyNoticeSerializer),
-}
-
-
 CASE_READ = errors(403)
-
-
-def case_action_schema(request, *, gone: bool = False, transition: bool = True):
-    """A case action: the case back with its ETag; 409 where the state forbids it; 412 on a stale If-Match."""
-    responses = {200: OpenApiResponse(s.CaseSerializer), **errors(*((409, 412) if transition else (412,)))}
-    if gone:
-        responses[204] = OpenApiResponse(description="Done; the case has left the caller's sight.")
-    return extend_schema(request=request, responses=responses, parameters=[IF_MATCH, ETAG])
 
 
 class CaseViewSet(GenericViewSet):
@@ -233,25 +237,20 @@ class CaseViewSet(GenericViewSet):
     pagination_class = CasePagination
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     filterset_class = CaseFilter
-    ordering_fields = ["flagged_at", "updated_at", "status_changed_at"]
+    ordering_fields = CASE_ORDERINGS
 
     def get_queryset(self):
-        return case_list(self.request.user, scope=scope_of(self.request))
+        return case_list(request_scope(self.request))
 
     def get_serializer_context(self):
-        return super().get_serializer_context() | {"scope": scope_of(self.request)}
+        return super().get_serializer_context() | {"scope": request_scope(self.request)}
 
-    def _case(self, pk, permission: Action) -> Case:
-        return case_for_user(self.request.user, pk, permission, scope=scope_of(self.request))
-
-    def _respond(self, case_id, *, status_code=status.HTTP_200_OK, headers=None) -> Response:
-        case = case_list(self.request.user, scope=scope_of(self.request)).filter(pk=case_id).first()
+    def _respond(self, case_id, *, status_code=status.HTTP_200_OK) -> Response:
+        case = case_list(request_scope(self.request)).filter(pk=case_id).first()
         if case is None:
-            # The action took the case out of the caller's sight (a centre declining it): done, nothing to show.
+            # The step took the case out of the caller's sight (a centre declining it): done, nothing to show.
             return Response(status=status.HTTP_204_NO_CONTENT)
-        response = Response(self.get_serializer(case).data, status=status_code, headers=headers)
-        response["ETag"] = case_etag(case)
-        return response
+        return with_etag(Response(self.get_serializer(case).data, status=status_code), case)
 
     def list(self, request):
         queryset = self.filter_queryset(self.get_queryset())
@@ -260,15 +259,16 @@ class CaseViewSet(GenericViewSet):
 
     @extend_schema(responses={200: s.CaseSerializer, **CASE_READ}, parameters=[ETAG])
     def retrieve(self, request, pk=None):
-        case = self._case(pk, Action.VIEW_SUMMARY)
+        case = case_for(request_scope(request), pk)
         record_read(user=request.user, case=case, action=AccessAction.READ_CASE)
         return self._respond(case.pk)
 
     def _flag(self, data) -> tuple[Case, bool]:
-        school = school_to_flag_for(self.request.user, data.get("school"), scope=scope_of(self.request))
+        scope = request_scope(self.request)
         return services.case_flag(
             actor=self.request.user,
-            school=school,
+            scope=scope,
+            school=school_to_flag_for(scope, data.get("school")),
             pupil=data["pupil"],
             reasons=data["reasons"],
             details=data["details"],
@@ -321,7 +321,7 @@ class CaseViewSet(GenericViewSet):
             results.append({"index": index, "result": "created" if created else "existing", "case_id": case.pk})
         cases = {
             case.pk: case
-            for case in case_list(request.user, scope=scope_of(request)).filter(
+            for case in case_list(request_scope(request)).filter(
                 pk__in=[r["case_id"] for r in results if "case_id" in r]
             )
         }
@@ -330,99 +330,52 @@ class CaseViewSet(GenericViewSet):
                 result["case"] = self.get_serializer(cases[result.pop("case_id")]).data
         return Response(results)
 
-    @case_action_schema(s.FlagUpdateSerializer)
+    @extend_schema(
+        request=s.FlagUpdateSerializer,
+        responses={200: OpenApiResponse(s.CaseSerializer), **errors(409, 412)},
+        parameters=[IF_MATCH, ETAG],
+    )
     def partial_update(self, request, pk=None):
-        case = self._case(pk, Action.EDIT_FLAG)
-        check_if_match(request, case)
+        step = STEPS["edit_flag"]
+        scope = request_scope(request)
+        case = case_for(scope, pk, step.action)
         changes = validated(s.FlagUpdateSerializer, request.data)
-        services.case_update_flag(actor=request.user, case=case, changes=dict(changes))
+        current = step.form(case=case, now=timezone.now()).initial
+        form = bound_step_form(step, case, {**current, **changes})
+        step.run(form, actor=request.user, scope=scope, if_match=if_match_of(request))
         return self._respond(case.pk)
 
-    def _act(self, request, pk, name: str) -> Response:
-        permission, input_serializer = CASE_ACTIONS[name]
-        case = self._case(pk, permission)
-        check_if_match(request, case)
-        data = validated(input_serializer, request.data) if input_serializer else {}
-        actor = request.user
-        match name:
-            case "route":
-                centre = Centre.objects.filter(pk=data["centre"]).first()
-                if centre is None:
-                    raise InvalidInput(fields={"centre": [_("Unknown centre.")]})
-                services.case_route(actor=actor, case=case, centre=centre, note=data["note"])
-            case "accept":
-                services.case_accept(actor=actor, case=case)
-            case "decline":
-                services.case_decline(actor=actor, case=case, reason=data["reason"])
-            case "assign":
-                users = get_user_model().objects.in_bulk(data["animators"])
-                if len(users) != len(set(data["animators"])):
-                    raise InvalidInput(fields={"animators": [_("Unknown user.")]})
-                services.case_assign(actor=actor, case=case, animators=list(users.values()))
-            case "close":
-                services.case_close(actor=actor, case=case, outcome=data["outcome"], note=data["note"])
-            case "withdraw":
-                services.case_withdraw(actor=actor, case=case, note=data["note"])
-            case "reopen":
-                services.case_reopen(actor=actor, case=case, note=data["note"])
-            case "confirm-return":
-                services.return_confirm(actor=actor, case=case, **data)
-            case "reveal":
-                services.identity_reveal(actor=actor, case=case, reason=data["reason"])
-                request.radar_scope = access_scope(actor)
-            case "family-notice":
-                services.family_notice_record(actor=actor, case=case, on=data["on"], channel=data["channel"])
+    def run_case_step(self, request, pk, step: Step) -> Response:
+        scope = request_scope(request)
+        case = case_for(scope, pk, step.action)
+        form = bound_step_form(step, case, validated(input_serializer(step.form), request.data))
+        step.run(form, actor=request.user, scope=scope, if_match=if_match_of(request))
+        if step.changes_grants:
+            reload_request_scope(request)
         return self._respond(case.pk)
 
-    @case_action_schema(s.RouteSerializer)
-    @action(detail=True, methods=["post"])
-    def route(self, request, pk=None):
-        return self._act(request, pk, "route")
 
-    @case_action_schema(None)
-    @action(detail=True, methods=["post"])
-    def accept(self, request, pk=None):
-        return self._act(request, pk, "accept")
+def _case_step_action(step: Step):
+    """`POST /cases/{id}/<step>/`, documented from the step: its body, the case back, 409 and 412 where they apply."""
 
-    @case_action_schema(s.DeclineSerializer, gone=True)
-    @action(detail=True, methods=["post"])
-    def decline(self, request, pk=None):
-        return self._act(request, pk, "decline")
+    def run(self, request, pk=None):
+        return self.run_case_step(request, pk, step)
 
-    @case_action_schema(s.AssignSerializer)
-    @action(detail=True, methods=["post"])
-    def assign(self, request, pk=None):
-        return self._act(request, pk, "assign")
+    run.__name__ = step.name
+    run.__doc__ = str(step.title)
+    responses = {200: OpenApiResponse(s.CaseSerializer), **errors(412)}
+    if set(step.allowed_from) != set(ANY_STATUS):
+        responses.update(errors(409))
+    if step.hides_case:
+        responses[204] = OpenApiResponse(description="Done; the case has left the caller's sight.")
+    body = input_serializer(step.form) if step.form.base_fields else None
+    routed = action(detail=True, methods=["post"], url_path=step.api_path, url_name=step.api_path)(run)
+    return extend_schema(request=body, responses=responses, parameters=[IF_MATCH, ETAG])(routed)
 
-    @case_action_schema(s.CloseSerializer)
-    @action(detail=True, methods=["post"])
-    def close(self, request, pk=None):
-        return self._act(request, pk, "close")
 
-    @case_action_schema(s.NoteSerializer)
-    @action(detail=True, methods=["post"])
-    def withdraw(self, request, pk=None):
-        return self._act(request, pk, "withdraw")
-
-    @case_action_schema(s.RequiredNoteSerializer)
-    @action(detail=True, methods=["post"])
-    def reopen(self, request, pk=None):
-        return self._act(request, pk, "reopen")
-
-    @case_action_schema(s.ReturnSerializer, transition=False)
-    @action(detail=True, methods=["post"], url_path="confirm-return")
-    def confirm_return(self, request, pk=None):
-        return self._act(request, pk, "confirm-return")
-
-    @case_action_schema(s.RevealSerializer, transition=False)
-    @action(detail=True, methods=["post"])
-    def reveal(self, request, pk=None):
-        return self._act(request, pk, "reveal")
-
-    @case_action_schema(s.FamilyNoticeSerializer, transition=False)
-    @action(detail=True, methods=["post"], url_path="family-notice")
-    def family_notice(self, request, pk=None):
-        return self._act(request, pk, "family-notice")
+for _step in STEPS.values():
+    if _step.creates is None and not _step.edits_case:
+        setattr(CaseViewSet, _step.name, _case_step_action(_step))
 
 
 def _bulk_error(error) -> dict:
@@ -435,77 +388,106 @@ CASE_ID = OpenApiParameter("case_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 
 
 @extend_schema(parameters=[CASE_ID])
-class CaseChildView(APIView):
-    """Base for lists hanging off one case: the gate first, then the case's rows."""
+class CaseRecordsView(APIView):
+    """A collection of records of one case (contacts, tutoring sessions, supports): the gate first, then what the
+    caller may see of each record; a POST is the step that adds one."""
 
-    def case(self, request, case_id, permission: Action = Action.VIEW_SUMMARY) -> Case:
-        return case_for_user(request.user, case_id, permission, scope=scope_of(request))
+    step: Step
+    serializer: type
+    read_action: AccessAction
 
-    def notes_visible(self, request, case: Case) -> bool:
-        return scope_of(request).can(Action.VIEW_NOTES, case)
+    def records(self, case: Case):
+        raise NotImplementedError
 
+    def context(self, scope: AccessScope, case: Case) -> dict:
+        return {"disclosure": disclosure(scope, case), "now": timezone.now()}
 
-class ContactListView(CaseChildView):
-    @extend_schema(responses={200: s.ContactSerializer(many=True), **CASE_READ})
     def get(self, request, case_id):
-        case = self.case(request, case_id)
-        record_read(user=request.user, case=case, action=AccessAction.READ_CONTACTS)
-        contacts = case.contacts.select_related("author").prefetch_related("supports").order_by("-occurred_at", "-pk")
-        context = {"notes_visible": self.notes_visible(request, case)}
-        return Response(s.ContactSerializer(contacts, many=True, context=context).data)
+        scope = request_scope(request)
+        case = case_for(scope, case_id)
+        record_read(user=request.user, case=case, action=self.read_action)
+        return Response(self.serializer(self.records(case), many=True, context=self.context(scope, case)).data)
 
-    @extend_schema(request=s.ContactSerializer, responses={201: s.ContactSerializer, **errors(409)})
     def post(self, request, case_id):
-        case = self.case(request, case_id, Action.LOG_CONTACT)
-        data = validated(s.ContactSerializer, request.data)
-        contact = services.contact_log(actor=request.user, case=case, **data)
-        contact = Contact.objects.select_related("author").prefetch_related("supports").get(pk=contact.pk)
-        return Response(s.ContactSerializer(contact, context={"notes_visible": True}).data, status=201)
+        scope = request_scope(request)
+        case = case_for(scope, case_id, self.step.action)
+        form = bound_step_form(self.step, case, validated(input_serializer(self.step.form), request.data))
+        record = self.step.run(form, actor=request.user, scope=scope, if_match=if_match_of(request))
+        fresh = self.records(case).get(pk=record.pk)
+        return Response(self.serializer(fresh, context=self.context(scope, case)).data, status=201)
 
 
-class ContactDetailView(CaseChildView):
+def _records_schema(view: type[CaseRecordsView]) -> type[CaseRecordsView]:
+    view.get = extend_schema(responses={200: view.serializer(many=True), **CASE_READ})(view.get)
+    view.post = extend_schema(
+        request=input_serializer(view.step.form), responses={201: view.serializer, **errors(409, 412)}
+    )(view.post)
+    return view
+
+
+@_records_schema
+class ContactListView(CaseRecordsView):
+    step = STEPS["log_contact"]
+    serializer = s.ContactSerializer
+    read_action = AccessAction.READ_CONTACTS
+
+    def records(self, case):
+        return case.contacts.select_related("author").prefetch_related("supports").order_by("-occurred_at", "-pk")
+
+
+@_records_schema
+class TutoringListView(CaseRecordsView):
+    step = STEPS["log_tutoring"]
+    serializer = s.TutoringSerializer
+    read_action = AccessAction.READ_TUTORING
+
+    def records(self, case):
+        return case.tutoring_sessions.select_related("author").order_by("-on", "-pk")
+
+
+@_records_schema
+class SupportListView(CaseRecordsView):
+    step = STEPS["record_support"]
+    serializer = s.CaseSupportSerializer
+    read_action = AccessAction.READ_SUPPORTS
+
+    def records(self, case):
+        return case.supports.order_by("-provided_on", "-pk")
+
+
+@extend_schema(parameters=[CASE_ID])
+class ContactDetailView(APIView):
     @extend_schema(
-        request=s.ContactCorrectionSerializer,
+        request=input_serializer(ContactForm, partial=True),
         responses={
             200: s.ContactSerializer,
             409: OpenApiResponse(s.ErrorSerializer, description="Past the correction window: log a new contact."),
         },
     )
     def patch(self, request, case_id, contact_id):
-        case = self.case(request, case_id, Action.LOG_CONTACT)
-        contact = case.contacts.filter(pk=_int_id(contact_id)).first()
+        scope = request_scope(request)
+        case = case_for(scope, case_id, Action.LOG_CONTACT)
+        contact = case.contacts.filter(pk=contact_id).first()
         if contact is None:
             raise NotFound()
-        changes = validated(s.ContactCorrectionSerializer, request.data)
-        contact = services.contact_correct(actor=request.user, contact=contact, changes=dict(changes))
-        contact = Contact.objects.select_related("author").prefetch_related("supports").get(pk=contact.pk)
-        return Response(s.ContactSerializer(contact, context={"notes_visible": True}).data)
+        changes = validated(input_serializer(ContactForm, partial=True), request.data)
+        changes.pop("supports", None)
+        contact = services.contact_correct(actor=request.user, scope=scope, contact=contact, changes=dict(changes))
+        fresh = ContactListView().records(case).get(pk=contact.pk)
+        return Response(
+            s.ContactSerializer(fresh, context={"disclosure": disclosure(scope, case), "now": timezone.now()}).data
+        )
 
 
-class TutoringListView(CaseChildView):
-    @extend_schema(responses={200: s.TutoringSerializer(many=True), **CASE_READ})
-    def get(self, request, case_id):
-        case = self.case(request, case_id)
-        record_read(user=request.user, case=case, action=AccessAction.READ_TUTORING)
-        sessions = case.tutoring_sessions.select_related("author").order_by("-on", "-pk")
-        context = {"notes_visible": self.notes_visible(request, case)}
-        return Response(s.TutoringSerializer(sessions, many=True, context=context).data)
-
-    @extend_schema(request=s.TutoringSerializer, responses={201: s.TutoringSerializer, **errors(409)})
-    def post(self, request, case_id):
-        case = self.case(request, case_id, Action.LOG_CONTACT)
-        data = validated(s.TutoringSerializer, request.data)
-        session = services.tutoring_log(actor=request.user, case=case, **data)
-        return Response(s.TutoringSerializer(session, context={"notes_visible": True}).data, status=201)
-
-
-class EventListView(CaseChildView):
+@extend_schema(parameters=[CASE_ID])
+class EventListView(APIView):
     @extend_schema(responses={200: s.EventSerializer(many=True), **CASE_READ})
     def get(self, request, case_id):
-        case = self.case(request, case_id)
+        scope = request_scope(request)
+        case = case_for(scope, case_id)
         record_read(user=request.user, case=case, action=AccessAction.READ_EVENTS)
-        context = {"notes_visible": self.notes_visible(request, case)}
-        return Response(s.EventSerializer(case.events.select_related("actor"), many=True, context=context).data)
+        events = case.events.select_related("actor").order_by("at", "pk")
+        return Response(s.EventSerializer(events, many=True, context={"disclosure": disclosure(scope, case)}).data)
 
 
 class CSVRenderer(BaseRenderer):
@@ -551,16 +533,14 @@ class OutcomeReportView(APIView):
         },
     )
     def get(self, request):
-        scope = scope_of(request)
-        if not scope.has_anywhere(Action.VIEW_REPORTS):
-            raise ActionForbidden()
+        scope = request_scope(request)
+        require_somewhere(scope, Action.VIEW_REPORTS)
         group_by = request.query_params.get("group_by", "centre")
         if group_by not in GROUPINGS:
             raise InvalidInput(
                 fields={"group_by": [_("Choose one of: %(values)s.") % {"values": ", ".join(GROUPINGS)}]}
             )
         rows = outcome_report(
-            user=request.user,
             scope=scope,
             group_by=group_by,
             closed_from=_parse_date(request, "from"),
@@ -595,13 +575,11 @@ class FundersReportView(APIView):
         responses={200: s.FundersReportSerializer, **errors(403)},
     )
     def get(self, request):
-        scope = scope_of(request)
-        if not scope.has_anywhere(Action.VIEW_FUNDERS_REPORT):
-            raise ActionForbidden()
+        cases = funders_cases(request_scope(request))
         raw_year = request.query_params.get("year", str(timezone.localdate().year))
         if not (raw_year.isascii() and raw_year.isdigit()) or not 2000 <= int(raw_year) <= 2100:
             raise InvalidInput(fields={"year": [_("Enter a year such as 2026.")]})
-        return Response(funders_report(cases=funders_cases(user=request.user, scope=scope), year=int(raw_year)))
+        return Response(funders_report(cases=cases, year=int(raw_year)))
 
 
 class AccessLogPagination(StrictCursorPagination):
@@ -618,8 +596,7 @@ class AccessLogViewSet(GenericViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema reads the filters' types from the model
             return AccessLog.objects.none()
-        if Action.VIEW_ACCESS_LOG not in scope_of(self.request).global_perms:
-            raise ActionForbidden()
+        require_global(request_scope(self.request), Action.VIEW_ACCESS_LOG)
         return AccessLog.objects.select_related("user", "case")
 
     @extend_schema(responses={200: s.AccessLogSerializer(many=True), **errors(403)})
@@ -631,6 +608,6 @@ class AccessLogViewSet(GenericViewSet):
 class PupilExportView(APIView):
     @extend_schema(responses={200: s.PupilExportSerializer, **errors(403)})
     def get(self, request, pupil_id):
-        response = Response(pupil_export(actor=request.user, scope=scope_of(request), pupil_id=_int_id(pupil_id)))
+        response = Response(pupil_export(actor=request.user, scope=request_scope(request), pupil_id=pupil_id))
         response["Cache-Control"] = "no-store"
         return response

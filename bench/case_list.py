@@ -102,8 +102,8 @@ def main() -> None:
     runner = get_runner(settings)(verbosity=0, interactive=False)
     old = runner.setup_databases()
     try:
+        from outreach.roles import Role
         from outreach.services import role_grant
-        from schools.permissions import Role
         from tests import factories
 
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

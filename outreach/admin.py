@@ -15,11 +15,11 @@ from django.contrib.auth.forms import UserChangeForm
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from outreach.access import access_scope
 from outreach.models import AccessLog, Case, CaseEvent, CaseReason, Centre, Neighbourhood, NeighbourhoodPostcode
-from outreach.selectors import access_scope
+from outreach.roles import ROLE_LABELS, ROLE_ORGANISATION, Role
 from outreach.services import role_grant, role_revoke
 from schools.models import School
-from schools.permissions import ROLE_LABELS, ROLE_ORGANISATION, Role
 
 User = get_user_model()
 

@@ -1,6 +1,9 @@
 """The access log: every read of a pupil's data and every write, with who, when and from where."""
 
 from contextvars import ContextVar
+from datetime import datetime
+
+from django.utils import timezone
 
 from outreach.models import AccessAction, AccessLog, Case
 
@@ -8,9 +11,17 @@ request_ip: ContextVar[str | None] = ContextVar("request_ip", default=None)
 
 
 def access_log_write(
-    *, user, action: AccessAction, what: str, case: Case | None = None, pupil_id: int | None = None, detail: str = ""
+    *,
+    user,
+    action: AccessAction,
+    what: str,
+    case: Case | None = None,
+    pupil_id: int | None = None,
+    detail: str = "",
+    at: datetime | None = None,
 ) -> AccessLog:
     return AccessLog.objects.create(
+        at=at or timezone.now(),
         user=user,
         action=action,
         what=what,

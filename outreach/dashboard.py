@@ -24,6 +24,7 @@ from django.db.models import (
 from django.db.models.functions import RowNumber, TruncMonth
 from django.utils import timezone
 
+from outreach.access import AccessScope
 from outreach.models import (
     OPEN_STATUSES,
     Case,
@@ -36,7 +37,7 @@ from outreach.models import (
     Status,
 )
 from outreach.reports import outcome_report
-from outreach.selectors import AccessScope, overdue_conditions, overdue_q, with_overdue
+from outreach.selectors import overdue_conditions, overdue_q, with_overdue
 
 DEADLINES = ("triage", "acceptance", "first_contact", "no_contact", "family_notice")
 
@@ -218,9 +219,9 @@ def first_contact_delays(cases: QuerySet[Case], months: list[date]) -> list[dict
     return rows
 
 
-def outcomes_by(*, user, scope: AccessScope, group_by: str, since: date) -> list[dict]:
+def outcomes_by(*, scope: AccessScope, group_by: str, since: date) -> list[dict]:
     """Closed cases per centre or school and outcome since a date: reports.outcome_report, one query."""
-    return outcome_report(user=user, scope=scope, group_by=group_by, closed_from=since, closed_to=None)
+    return outcome_report(scope=scope, group_by=group_by, closed_from=since, closed_to=None)
 
 
 def overdue_by_deadline(cases: QuerySet[Case], now: datetime | None = None) -> dict[str, int]:

@@ -1,13 +1,39 @@
+import hashlib
 import uuid
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from schools.models import Pupil, School
 from schools.permissions import CASE_PERMISSIONS
+from schools.validators import (
+    CONTACT_MINUTES,
+    EARLIEST_DATE,
+    HALF_DAYS_MISSED,
+    NOTE,
+    NOTE_LENGTH,
+    PAST_DATE,
+    TUTORING_MINUTES,
+    not_before_earliest_date,
+)
+
+# The first instant of EARLIEST_DATE in Paris, for CHECK constraints on date-times.
+EARLIEST_MOMENT = datetime(EARLIEST_DATE.year, EARLIEST_DATE.month, EARLIEST_DATE.day, tzinfo=ZoneInfo("Europe/Paris"))
+
+
+# A case with no deadline ahead (closed, or all done): after every real one.
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def not_too_early(field: str, *, nullable: bool = False, moment: bool = False) -> Q:
+    limit = Q(**{f"{field}__gte": EARLIEST_MOMENT if moment else EARLIEST_DATE})
+    return limit | Q(**{f"{field}__isnull": True}) if nullable else limit
 
 
 class Reason(models.TextChoices):
@@ -166,10 +192,12 @@ class Case(models.Model):
     # The pupil's school at flagging time, kept on the case so visibility is one indexed column.
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="cases", verbose_name=_("school"))
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.FLAGGED)
-    details = models.TextField(_("details"), blank=True)
+    details = models.TextField(_("details"), blank=True, max_length=NOTE_LENGTH, validators=NOTE)
     urgency = models.CharField(_("urgency"), max_length=6, choices=Urgency.choices, default=Urgency.NORMAL)
-    half_days_missed = models.PositiveSmallIntegerField(_("half-days missed in the last 4 weeks"), default=0)
-    last_seen_on = models.DateField(_("last day seen at school"), null=True, blank=True)
+    half_days_missed = models.PositiveSmallIntegerField(
+        _("half-days missed in the last 4 weeks"), default=0, validators=HALF_DAYS_MISSED.validators()
+    )
+    last_seen_on = models.DateField(_("last day seen at school"), null=True, blank=True, validators=PAST_DATE)
     centre = models.ForeignKey(
         Centre, on_delete=models.PROTECT, null=True, blank=True, related_name="cases", verbose_name=_("centre")
     )
@@ -177,7 +205,7 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, related_name="assigned_cases", blank=True, verbose_name=_("assigned animators")
     )
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
-    outcome_note = models.TextField(_("closing note"), blank=True)
+    outcome_note = models.TextField(_("closing note"), blank=True, max_length=NOTE_LENGTH, validators=NOTE)
     flagged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="flagged_cases", verbose_name=_("flagged by")
     )
@@ -190,6 +218,10 @@ class Case(models.Model):
     family_informed_on = models.DateField(_("family informed on"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+    # The earliest deadline of SPEC §3 ahead of (or already missed by) an open case; NO_DEADLINE once closed, so
+    # that the most urgent come first and closed cases last with no NULL to page over. Kept by save() from the
+    # columns above: "overdue" and "most urgent first" are then one indexed column.
+    next_deadline_at = models.DateTimeField(_("next deadline"), default=NO_DEADLINE, editable=False)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     class Meta:
@@ -203,6 +235,9 @@ class Case(models.Model):
             models.Index(fields=["status", "status_changed_at"], name="case_status_changed_idx"),
             models.Index(fields=["-flagged_at"], name="case_flagged_idx"),
             models.Index(fields=["outcome", "closed_at"], name="case_outcome_closed_idx"),
+            models.Index(fields=["next_deadline_at", "id"], name="case_next_deadline_idx"),
+            models.Index(fields=["centre", "next_deadline_at", "id"], name="case_centre_deadline_idx"),
+            models.Index(fields=["school", "next_deadline_at", "id"], name="case_school_deadline_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -216,7 +251,12 @@ class Case(models.Model):
             models.CheckConstraint(name="case_status_valid", condition=Q(status__in=Status.values)),
             models.CheckConstraint(name="case_urgency_valid", condition=Q(urgency__in=Urgency.values)),
             models.CheckConstraint(name="case_outcome_valid", condition=Q(outcome__in=["", *Outcome.values])),
-            models.CheckConstraint(name="case_half_days_not_negative", condition=Q(half_days_missed__gte=0)),
+            models.CheckConstraint(
+                name="case_half_days_in_range", condition=HALF_DAYS_MISSED.check("half_days_missed")
+            ),
+            models.CheckConstraint(
+                name="case_last_seen_not_too_early", condition=not_too_early("last_seen_on", nullable=True)
+            ),
             models.CheckConstraint(
                 name="case_routed_has_centre",
                 condition=~Q(status__in=["routed", "in_progress"]) | Q(centre__isnull=False),
@@ -229,9 +269,39 @@ class Case(models.Model):
     def __str__(self) -> str:
         return self.reference
 
+    def save(self, *args, **kwargs) -> None:
+        self.next_deadline_at = min(self.deadlines().values(), default=NO_DEADLINE)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "next_deadline_at"}
+        super().save(*args, **kwargs)
+
     @property
     def is_open(self) -> bool:
         return self.status != Status.CLOSED
+
+    @property
+    def version(self) -> str:
+        """Changes with every write on the case: the API's ETag, compared under the row lock by the services."""
+        stamp = f"{self.pk}:{self.updated_at.isoformat() if self.updated_at else ''}:{self.status}"
+        return hashlib.sha256(stamp.encode()).hexdigest()[:32]
+
+    def deadlines(self) -> dict[str, datetime]:
+        """When each deadline of SPEC §3 that applies to the case in its current state falls."""
+        days = {name: timedelta(days=count) for name, count in settings.RADAR_DEADLINES.items()}
+        due: dict[str, datetime] = {}
+        if self.status == Status.FLAGGED:
+            due["triage"] = self.status_changed_at + days["triage"]
+        elif self.status == Status.ROUTED:
+            due["acceptance"] = self.status_changed_at + days["acceptance"]
+        elif self.status == Status.IN_PROGRESS:
+            if self.first_contact_at is None and self.accepted_at is not None:
+                due["first_contact"] = self.accepted_at + days["first_contact"]
+            if self.last_contact_at is not None:
+                due["no_contact"] = self.last_contact_at + days["no_contact"]
+        if self.is_open and self.family_informed_on is None:
+            due["family_notice"] = self.flagged_at + days["family_notice"]
+        return due
 
 
 class CaseUserObjectPermission(UserObjectPermissionBase):
@@ -271,12 +341,16 @@ class Contact(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="contacts")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind"), max_length=20, choices=ContactKind.choices)
-    occurred_at = models.DateTimeField(_("when"))
-    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), null=True, blank=True)
+    occurred_at = models.DateTimeField(_("when"), validators=PAST_DATE)
+    duration_minutes = models.PositiveIntegerField(
+        _("duration (minutes)"), null=True, blank=True, validators=CONTACT_MINUTES.validators()
+    )
     result = models.CharField(_("result"), max_length=16, choices=ContactResult.choices)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=NOTE_LENGTH, validators=NOTE)
     next_step = models.CharField(_("next step"), max_length=300, blank=True)
-    next_step_due_on = models.DateField(_("next step due on"), null=True, blank=True)
+    next_step_due_on = models.DateField(
+        _("next step due on"), null=True, blank=True, validators=[not_before_earliest_date]
+    )
     corrects = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -285,7 +359,7 @@ class Contact(models.Model):
         related_name="corrections",
         verbose_name=_("corrects"),
     )
-    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -297,8 +371,11 @@ class Contact(models.Model):
             models.CheckConstraint(name="contact_kind_valid", condition=Q(kind__in=ContactKind.values)),
             models.CheckConstraint(name="contact_result_valid", condition=Q(result__in=ContactResult.values)),
             models.CheckConstraint(
-                name="contact_duration_not_negative",
-                condition=Q(duration_minutes__isnull=True) | Q(duration_minutes__gte=0),
+                name="contact_duration_in_range", condition=CONTACT_MINUTES.check("duration_minutes", nullable=True)
+            ),
+            models.CheckConstraint(name="contact_not_too_early", condition=not_too_early("occurred_at", moment=True)),
+            models.CheckConstraint(
+                name="contact_next_step_not_too_early", condition=not_too_early("next_step_due_on", nullable=True)
             ),
         ]
 
@@ -311,15 +388,18 @@ class Support(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.PROTECT, null=True, blank=True, related_name="supports")
     kind = models.CharField(_("kind"), max_length=20, choices=SupportKind.choices)
     detail = models.CharField(_("detail"), max_length=300, blank=True)
-    provided_on = models.DateField(_("provided on"))
+    provided_on = models.DateField(_("provided on"), validators=PAST_DATE)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("support")
         verbose_name_plural = _("supports")
         indexes = [models.Index(fields=["kind", "provided_on"], name="support_kind_idx")]
-        constraints = [models.CheckConstraint(name="support_kind_valid", condition=Q(kind__in=SupportKind.values))]
+        constraints = [
+            models.CheckConstraint(name="support_kind_valid", condition=Q(kind__in=SupportKind.values)),
+            models.CheckConstraint(name="support_not_too_early", condition=not_too_early("provided_on")),
+        ]
 
     def __str__(self) -> str:
         return self.get_kind_display()
@@ -328,12 +408,12 @@ class Support(models.Model):
 class TutoringSession(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="tutoring_sessions")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    on = models.DateField(_("date"))
-    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"))
+    on = models.DateField(_("date"), validators=PAST_DATE)
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), validators=TUTORING_MINUTES.validators())
     subjects = models.CharField(_("subjects"), max_length=200, blank=True)
     attended = models.BooleanField(_("attended"), default=True)
-    notes = models.TextField(_("notes"), blank=True)
-    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=NOTE_LENGTH, validators=NOTE)
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("tutoring session")
@@ -341,7 +421,10 @@ class TutoringSession(models.Model):
         ordering = ["-on"]
         indexes = [models.Index(fields=["case", "-on"], name="tutoring_case_on_idx")]
         constraints = [
-            models.CheckConstraint(name="tutoring_duration_not_negative", condition=Q(duration_minutes__gte=0))
+            models.CheckConstraint(
+                name="tutoring_duration_in_range", condition=TUTORING_MINUTES.check("duration_minutes")
+            ),
+            models.CheckConstraint(name="tutoring_not_too_early", condition=not_too_early("on")),
         ]
 
     def __str__(self) -> str:
@@ -352,16 +435,17 @@ class FamilyNotice(models.Model):
     """When and how the family was told the case exists (GDPR art. 14)."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="family_notices")
-    on = models.DateField(_("date"))
+    on = models.DateField(_("date"), validators=PAST_DATE)
     channel = models.CharField(_("channel"), max_length=10, choices=NoticeChannel.choices)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("family notice")
         verbose_name_plural = _("family notices")
         constraints = [
-            models.CheckConstraint(name="familynotice_channel_valid", condition=Q(channel__in=NoticeChannel.values))
+            models.CheckConstraint(name="familynotice_channel_valid", condition=Q(channel__in=NoticeChannel.values)),
+            models.CheckConstraint(name="familynotice_not_too_early", condition=not_too_early("on")),
         ]
 
     def __str__(self) -> str:
@@ -371,10 +455,12 @@ class FamilyNotice(models.Model):
 class ReturnConfirmation(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="return_confirmations")
     attendance = models.CharField(_("attendance"), max_length=8, choices=Attendance.choices)
-    half_days_missed = models.PositiveSmallIntegerField(_("half-days missed in the last 4 weeks"))
-    on = models.DateField(_("date"))
+    half_days_missed = models.PositiveSmallIntegerField(
+        _("half-days missed in the last 4 weeks"), validators=HALF_DAYS_MISSED.validators()
+    )
+    on = models.DateField(_("date"), validators=PAST_DATE)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("return confirmation")
@@ -382,7 +468,10 @@ class ReturnConfirmation(models.Model):
         ordering = ["-on", "-created_at"]
         constraints = [
             models.CheckConstraint(name="return_attendance_valid", condition=Q(attendance__in=Attendance.values)),
-            models.CheckConstraint(name="return_half_days_not_negative", condition=Q(half_days_missed__gte=0)),
+            models.CheckConstraint(
+                name="return_half_days_in_range", condition=HALF_DAYS_MISSED.check("half_days_missed")
+            ),
+            models.CheckConstraint(name="return_not_too_early", condition=not_too_early("on")),
         ]
 
     def __str__(self) -> str:
@@ -438,11 +527,11 @@ class CaseEvent(AppendOnlyModel):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(_("when"), auto_now_add=True)
+    at = models.DateTimeField(_("when"), default=timezone.now, editable=False)
     kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
     from_status = models.CharField(_("previous status"), max_length=12, choices=Status.choices, blank=True)
     to_status = models.CharField(_("new status"), max_length=12, choices=Status.choices, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=NOTE_LENGTH, validators=NOTE)
 
     class Meta:
         verbose_name = _("case event")
@@ -459,6 +548,7 @@ class AccessAction(models.TextChoices):
     READ_CASE = "read_case", _("Read a case")
     READ_CONTACTS = "read_contacts", _("Read contacts")
     READ_TUTORING = "read_tutoring", _("Read tutoring sessions")
+    READ_SUPPORTS = "read_supports", _("Read supports")
     READ_EVENTS = "read_events", _("Read the timeline")
     WRITE = "write", _("Write")
     REVEAL = "reveal", _("Reveal identity")
@@ -468,7 +558,7 @@ class AccessAction(models.TextChoices):
 class AccessLog(AppendOnlyModel):
     """Who read or wrote what about a pupil, when and from where. Purged only by retention."""
 
-    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    at = models.DateTimeField(_("when"), default=timezone.now, editable=False, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(_("action"), max_length=16, choices=AccessAction.choices)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+")

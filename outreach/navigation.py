@@ -3,7 +3,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from outreach.selectors import access_scope
+from outreach.access import request_scope
 from schools.permissions import Action
 
 
@@ -19,8 +19,7 @@ def nav_items(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    scope = getattr(request, "radar_scope", None) or access_scope(user)
-    request.radar_scope = scope
+    scope = request_scope(request)
     items = []
     if scope.has_anywhere(Action.VIEW_SUMMARY):
         label = _("Caseload") if scope.centres_with(Action.LOG_CONTACT) else _("Cases")

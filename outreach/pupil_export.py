@@ -2,9 +2,10 @@
 
 from django.db import transaction
 
+from outreach.access import AccessScope, require_global
 from outreach.audit import access_log_write
 from outreach.models import AccessAction, AccessLog, Case
-from schools.errors import ActionForbidden, NotFound
+from schools.domain_errors import NotFound
 from schools.models import Pupil
 from schools.permissions import Action
 
@@ -14,9 +15,8 @@ def _person(user) -> str:
 
 
 @transaction.atomic
-def pupil_export(*, actor, scope, pupil_id: int) -> dict:
-    if Action.EXPORT_PUPIL not in scope.global_perms:
-        raise ActionForbidden()
+def pupil_export(*, actor, scope: AccessScope, pupil_id: int) -> dict:
+    require_global(scope, Action.EXPORT_PUPIL)
     pupil = Pupil.objects.select_related("school").prefetch_related("guardians").filter(pk=pupil_id).first()
     if pupil is None:
         raise NotFound()

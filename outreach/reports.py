@@ -6,6 +6,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, ExtractYear, TruncMonth
 from django.utils import timezone
 
+from outreach.access import AccessScope, cases_visible_to
 from outreach.models import (
     Case,
     CaseReason,
@@ -18,9 +19,7 @@ from outreach.models import (
     SupportKind,
     TutoringSession,
 )
-from outreach.selectors import AccessScope, cases_visible_to
 from schools.models import Level, Sex
-from schools.permissions import Action
 
 GROUPINGS = ("centre", "school", "month", "reason", "neighbourhood")
 
@@ -33,9 +32,9 @@ def _day_end(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.max))
 
 
-def outcome_report(*, user, scope: AccessScope, group_by: str, closed_from: date | None, closed_to: date | None):
+def outcome_report(*, scope: AccessScope, group_by: str, closed_from: date | None, closed_to: date | None):
     """Closed cases the user can see, per group and outcome: [{key, label, total, <outcome>: n…}]."""
-    cases = cases_visible_to(user, scope=scope).filter(closed_at__isnull=False)
+    cases = cases_visible_to(scope).filter(closed_at__isnull=False)
     if closed_from:
         cases = cases.filter(closed_at__gte=_day_start(closed_from))
     if closed_to:
@@ -68,13 +67,6 @@ def outcome_report(*, user, scope: AccessScope, group_by: str, closed_from: date
         entry[row["case_outcome"]] += row["n"]
         entry["total"] += row["n"]
     return sorted(table.values(), key=lambda entry: (str(entry["label"] or ""), str(entry["key"] or "")))
-
-
-def funders_cases(*, user, scope: AccessScope) -> QuerySet[Case]:
-    """Coordinators report on every case; a centre manager on the cases of their own centres."""
-    if Action.VIEW_FUNDERS_REPORT in scope.global_perms:
-        return Case.objects.all()
-    return cases_visible_to(user, scope=scope).filter(centre_id__in=scope.centres_with(Action.VIEW_FUNDERS_REPORT))
 
 
 def _age_band(age: int | None) -> str:

@@ -1,60 +1,96 @@
-"""Writes on cases. Each service checks its transition, writes its CaseEvent and its access-log entry."""
+"""Writes. Every service is keyword-only and atomic, takes the caller's scope and the clock (`now`), checks its
+transition on the case row it locks, and writes its CaseEvent and its access-log entry.
 
-from collections.abc import Iterable
+The services a door calls are entry points: one durable transaction each (never nested inside a caller's), retried
+once when the database reports a deadlock or a serialization failure, then refused as a `Conflict` (409). Where
+the caller read the case before (an API client's ETag), `if_match` is compared with the case under its row lock,
+so two writes made from the same copy cannot both apply.
+
+Lock order, to keep concurrent writes from deadlocking: the pupil row first (flagging, reopening), then the case.
+"""
+
+from collections.abc import Callable, Collection, Iterable
 from datetime import date, datetime, timedelta
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from outreach.access import AccessScope, access_scope
 from outreach.audit import access_log_write, request_ip
-from outreach.lifecycle import statuses_for
 from outreach.models import (
+    NO_DEADLINE,
     OPEN_STATUSES,
     AccessAction,
     AccessLog,
-    Attendance,
     Case,
     CaseEvent,
     CaseReason,
     Centre,
     Contact,
-    ContactKind,
-    ContactResult,
     EventKind,
     FamilyNotice,
-    NoticeChannel,
     Outcome,
     Reason,
     ReferenceCounter,
     ReturnConfirmation,
     Status,
     Support,
-    SupportKind,
     TutoringSession,
     Urgency,
 )
-from outreach.selectors import access_scope, centre_staff, centres_covering, open_case_of
-from schools.errors import ActionForbidden, InvalidInput, InvalidTransition
-from schools.models import School
-from schools.permissions import ROLE_ORGANISATION, ROLE_PERMISSIONS, Action, Role
+from outreach.roles import ROLE_ORGANISATION, ROLE_PERMISSIONS, Role
+from outreach.selectors import centre_staff, centres_covering, open_case_of
+from schools.domain_errors import ActionForbidden, Conflict, InvalidInput, InvalidTransition, StaleVersion
+from schools.models import Pupil, School
+from schools.permissions import Action
 from schools.services import pupil_upsert
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 FLAG_FIELDS = ("reasons", "details", "urgency", "half_days_missed", "last_seen_on")
-# A contact dated before this year is a typing error (0899 for 2025), and one before 1911 would even be shown
-# with Paris's local mean time offset (+00:09:21), which no client parses as an ISO 8601 date-time.
-EARLIEST_CONTACT_YEAR = 2000
+# PostgreSQL's "try again" states: serialization_failure and deadlock_detected.
+RETRYABLE_SQLSTATES = {"40001", "40P01"}
+
+
+def _is_write_conflict(error: DatabaseError) -> bool:
+    if getattr(error.__cause__, "sqlstate", None) in RETRYABLE_SQLSTATES:
+        return True
+    return connection.vendor == "sqlite" and "database is locked" in str(error)
+
+
+def entry_point(service: Callable[P, R]) -> Callable[P, R]:
+    """One durable transaction, retried once on a deadlock or serialization failure, then a Conflict."""
+
+    @wraps(service)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in (1, 2):
+            try:
+                with transaction.atomic(durable=True):
+                    return service(*args, **kwargs)
+            except DatabaseError as error:
+                if not _is_write_conflict(error):
+                    raise
+                if attempt == 2:
+                    raise Conflict() from error
+        raise AssertionError("unreachable")
+
+    return run
 
 
 # Roles -------------------------------------------------------------------------------------------
 
 
-def _check_role_target(role: Role, organisation) -> None:
+def _check_role_target(role: Role, organisation: School | Centre | None) -> None:
     kind = ROLE_ORGANISATION[role]
     expected = {"school": School, "centre": Centre, None: type(None)}[kind]
     if not isinstance(organisation, expected):
@@ -67,7 +103,7 @@ def role_grant(*, user: AbstractBaseUser, role: Role, organisation: School | Cen
     _check_role_target(role, organisation)
     if organisation is None:
         case_type = ContentType.objects.get_for_model(Case)
-        user.user_permissions.add(
+        user.user_permissions.add(  # type: ignore[attr-defined]
             *Permission.objects.filter(content_type=case_type, codename__in=ROLE_PERMISSIONS[role])
         )
         return
@@ -82,7 +118,7 @@ def role_revoke(*, user: AbstractBaseUser, role: Role, organisation: School | Ce
     _check_role_target(role, organisation)
     if organisation is None:
         case_type = ContentType.objects.get_for_model(Case)
-        user.user_permissions.remove(
+        user.user_permissions.remove(  # type: ignore[attr-defined]
             *Permission.objects.filter(content_type=case_type, codename__in=ROLE_PERMISSIONS[role])
         )
         return
@@ -90,30 +126,54 @@ def role_revoke(*, user: AbstractBaseUser, role: Role, organisation: School | Ce
         remove_perm(action.value, user, organisation)
 
 
-# Case lifecycle ----------------------------------------------------------------------------------
+# Shared steps of every write ---------------------------------------------------------------------
 
 
-def _require(user, action: Action, case: Case) -> None:
-    """Services re-check the matrix, so a caller that skipped the gate cannot act beyond its rights.
+def _now(now: datetime | None) -> datetime:
+    return now or timezone.now()
 
-    The check is made on the case as stored, under a row lock: a caller holding a stale copy of a case
-    rerouted to another centre since it was read cannot act on it through its former centre's rights.
+
+def _scope(actor, scope: AccessScope | None) -> AccessScope:
+    return scope if scope is not None else access_scope(actor)
+
+
+def _allowed_from(step: str) -> tuple[Status, ...]:
+    # The step registry imports this module to name each step's service: read it when a service runs.
+    from outreach.steps import STEPS
+
+    return STEPS[step].allowed_from
+
+
+def _begin(
+    case: Case,
+    *,
+    actor,
+    scope: AccessScope | None,
+    action: Action,
+    if_match: Collection[str] | None = None,
+) -> Case:
+    """Locks the case row and checks, on the case as stored, the caller's right and the version they read.
+
+    A caller holding a stale copy of a case rerouted since to another centre cannot act on it through its former
+    centre's rights, and a copy older than the case (`if_match`) changes nothing. The order of the checks is the
+    order of the answers: forbidden first, then bad input (each service's own), then a state that does not allow
+    the step (`_check_status`).
     """
-    current = Case.objects.select_for_update(of=("self",)).only("school", "centre").filter(pk=case.pk).first()
-    if current is None or not access_scope(user).can(action, current):
+    locked = (
+        Case.objects.select_for_update(of=("self",)).select_related("pupil", "school", "centre").filter(pk=case.pk)
+    ).first()
+    if locked is None or not _scope(actor, scope).can(action, locked):
         raise ActionForbidden()
+    if if_match is not None and locked.version not in if_match:
+        raise StaleVersion()
+    return locked
 
 
-def _require_status(case: Case, *allowed: Status) -> None:
-    if case.status not in allowed:
+def _check_status(case: Case, step: str) -> None:
+    if case.status not in _allowed_from(step):
         raise InvalidTransition(
             _("Not possible while the case is %(status)s.") % {"status": case.get_status_display().lower()}
         )
-
-
-def _lock(case: Case) -> Case:
-    """Re-reads the case under a row lock so two concurrent transitions cannot both apply."""
-    return Case.objects.select_for_update(of=("self",)).select_related("pupil", "school", "centre").get(pk=case.pk)
 
 
 def _record(
@@ -121,6 +181,7 @@ def _record(
     *,
     actor,
     kind: EventKind,
+    at: datetime,
     from_status: str | None = None,
     note: str = "",
     access: AccessAction = AccessAction.WRITE,
@@ -129,23 +190,73 @@ def _record(
     event = CaseEvent.objects.create(
         case=case,
         actor=actor,
+        at=at,
         kind=kind,
         from_status=from_status or "",
         to_status=case.status if from_status is not None else "",
         note=note,
     )
-    access_log_write(user=actor, action=access, what=kind, case=case, detail=detail)
+    access_log_write(user=actor, action=access, what=kind, case=case, detail=detail, at=at)
     return event
 
 
-def _next_reference(year: int) -> str:
-    ReferenceCounter.objects.get_or_create(year=year)
-    ReferenceCounter.objects.filter(year=year).update(last_number=F("last_number") + 1)
-    number = ReferenceCounter.objects.select_for_update().get(year=year).last_number
-    return f"R-{year}-{number:05d}"
+def _validated(instance: Model, *, exclude: Iterable[str] = (), prefix: str = "") -> None:
+    """The model's own rules (choices, ranges, dates, lengths) as field errors: they are written once, there."""
+    try:
+        instance.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        raise InvalidInput(
+            fields={f"{prefix}{key}": [str(m) for m in messages] for key, messages in error.message_dict.items()}
+        ) from error
 
 
-def _flag_field_errors(values: dict, *, partial: bool) -> dict[str, list[str]]:
+def _text(value: str | None) -> str:
+    return (value or "").strip()
+
+
+def next_reference(year: int, count: int = 1) -> list[str]:
+    """`count` new references of the year in one statement: gap-free, never reused, safe under concurrency."""
+    table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (year, last_number) VALUES (%s, %s) "  # noqa: S608 (a table name, not input)
+            f"ON CONFLICT (year) DO UPDATE SET last_number = {table}.last_number + EXCLUDED.last_number "
+            "RETURNING last_number",
+            [year, count],
+        )
+        last = cursor.fetchone()[0]
+    return [f"R-{year}-{number:05d}" for number in range(last - count + 1, last + 1)]
+
+
+def next_deadlines_refresh(*, batch_size: int = 1000) -> int:
+    """Recomputes every open case's next deadline, after RADAR_DEADLINE_* changed. Returns how many changed.
+
+    One batch of cases at a time, each in its own transaction, so it never holds every case in memory."""
+    changed, last_pk = 0, None
+    while True:
+        open_cases = Case.objects.exclude(status=Status.CLOSED).order_by("pk")
+        if last_pk is not None:
+            open_cases = open_cases.filter(pk__gt=last_pk)
+        with transaction.atomic():
+            cases = list(open_cases.select_for_update()[:batch_size])
+            if not cases:
+                return changed
+            stale = []
+            for case in cases:
+                due = min(case.deadlines().values(), default=NO_DEADLINE)
+                if due != case.next_deadline_at:
+                    case.next_deadline_at = due
+                    stale.append(case)
+            Case.objects.bulk_update(stale, ["next_deadline_at"])
+        changed += len(stale)
+        last_pk = cases[-1].pk
+
+
+# Flagging ----------------------------------------------------------------------------------------
+
+
+def _flag_errors(values: dict[str, Any], *, partial: bool, case: Case) -> dict[str, list[str]]:
+    """Reasons (at least one, known, 'other' explained) and the case's own field rules on the merged values."""
     errors: dict[str, list[str]] = {}
     if "reasons" in values or not partial:
         reasons = list(values.get("reasons") or [])
@@ -153,24 +264,27 @@ def _flag_field_errors(values: dict, *, partial: bool) -> dict[str, list[str]]:
             errors["reasons"] = [_("Give at least one reason.")]
         elif unknown := [reason for reason in reasons if reason not in Reason.values]:
             errors["reasons"] = [_("Unknown reason: %(value)s.") % {"value": ", ".join(map(str, unknown))}]
-        elif Reason.OTHER in reasons and not str(values.get("details") or "").strip():
+        elif Reason.OTHER in reasons and not _text(values.get("details")):
             errors["details"] = [_("Describe the situation when the reason is 'other'.")]
-    if values.get("urgency", Urgency.NORMAL) not in Urgency.values:
-        errors["urgency"] = [_("Unknown urgency: %(value)s.") % {"value": values.get("urgency")}]
-    half_days = values.get("half_days_missed", 0)
-    if not isinstance(half_days, int) or half_days < 0 or half_days > 40:
-        errors["half_days_missed"] = [_("Give a number of half-days between 0 and 40.")]
-    last_seen_on = values.get("last_seen_on")
-    if last_seen_on is not None and last_seen_on > timezone.localdate():
-        errors["last_seen_on"] = [_("This date cannot be in the future.")]
+    for name in ("details", "urgency", "half_days_missed", "last_seen_on"):
+        if name in values:
+            setattr(case, name, values[name])
+    try:
+        case.full_clean(
+            exclude=[f.name for f in Case._meta.fields if f.name not in FLAG_FIELDS],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+    except ValidationError as error:
+        for key, messages in error.message_dict.items():
+            errors.setdefault(key, [str(message) for message in messages])
     return errors
 
 
-def _auto_route(case: Case, *, actor) -> None:
+def _auto_route(case: Case, *, actor, now: datetime) -> None:
     centres = centres_covering(neighbourhood_name=case.pupil.neighbourhood, postcode=case.pupil.postcode)
     if len(centres) != 1:
         return
-    now = timezone.now()
     case.centre = centres[0]
     case.status = Status.ROUTED
     case.routed_at = case.status_changed_at = now
@@ -179,26 +293,40 @@ def _auto_route(case: Case, *, actor) -> None:
         case,
         actor=actor,
         kind=EventKind.AUTO_ROUTED,
+        at=now,
         from_status=Status.FLAGGED,
         detail=f"centre={case.centre_id}",
     )
 
 
-@transaction.atomic
+@entry_point
 def case_flag(
     *,
     actor,
     school: School,
-    pupil: dict,
+    pupil: dict[str, Any],
     reasons: Iterable[str],
     details: str = "",
     urgency: str = Urgency.NORMAL,
     half_days_missed: int = 0,
     last_seen_on: date | None = None,
+    scope: AccessScope | None = None,
+    now: datetime | None = None,
 ) -> tuple[Case, bool]:
     """Flags a pupil. Returns (case, created): the pupil's open case, if any, is returned as it is."""
-    if not access_scope(actor).can_on_school(Action.FLAG, school.pk):
+    now = _now(now)
+    if not _scope(actor, scope).can_on_school(Action.FLAG, school.pk):
         raise ActionForbidden()
+    case = Case(
+        school=school,
+        details=_text(details),
+        urgency=urgency,
+        half_days_missed=half_days_missed,
+        last_seen_on=last_seen_on,
+        flagged_by=actor,
+        flagged_at=now,
+        status_changed_at=now,
+    )
     values = {
         "reasons": list(reasons),
         "details": details,
@@ -206,7 +334,7 @@ def case_flag(
         "half_days_missed": half_days_missed,
         "last_seen_on": last_seen_on,
     }
-    errors = _flag_field_errors(values, partial=False)
+    errors = _flag_errors(values, partial=False, case=case)
     try:
         pupil_record = pupil_upsert(school=school, data=pupil)
     except InvalidInput as error:
@@ -216,72 +344,73 @@ def case_flag(
 
     existing = open_case_of(pupil_record)
     if existing is not None:
-        access_log_write(user=actor, action=AccessAction.WRITE, what="flag_existing", case=existing)
+        access_log_write(user=actor, action=AccessAction.WRITE, what="flag_existing", case=existing, at=now)
         return existing, False
 
-    now = timezone.now()
-    case = Case(
-        reference=_next_reference(timezone.localdate(now).year),
-        pupil=pupil_record,
-        school=school,
-        details=details.strip(),
-        urgency=urgency,
-        half_days_missed=half_days_missed,
-        last_seen_on=last_seen_on,
-        flagged_by=actor,
-        flagged_at=now,
-        status_changed_at=now,
-    )
-    try:
-        with transaction.atomic():
-            case.save(force_insert=True)
-    except IntegrityError:
-        # Another request flagged the same pupil between our check and our insert.
-        existing = open_case_of(pupil_record)
-        if existing is None:
-            raise
-        return existing, False
+    case.pupil = pupil_record
+    case.reference = next_reference(timezone.localdate(now).year)[0]
+    case.details = _text(details)
+    case.save(force_insert=True)
     CaseReason.objects.bulk_create(CaseReason(case=case, reason=reason) for reason in dict.fromkeys(values["reasons"]))
-    _record(case, actor=actor, kind=EventKind.FLAGGED, from_status="", note="")
-    _auto_route(case, actor=actor)
+    _record(case, actor=actor, kind=EventKind.FLAGGED, at=now, from_status="")
+    _auto_route(case, actor=actor, now=now)
     return case, True
 
 
-@transaction.atomic
-def case_update_flag(*, actor, case: Case, changes: dict) -> Case:
+@entry_point
+def case_update_flag(
+    *,
+    actor,
+    case: Case,
+    changes: dict[str, Any],
+    scope: AccessScope | None = None,
+    now: datetime | None = None,
+    if_match: Collection[str] | None = None,
+) -> Case:
     """Edits the flag while the case is open. Only the keys given change."""
-    _require(actor, Action.EDIT_FLAG, case)
-    case = _lock(case)
-    _require_status(case, *statuses_for("edit_flag"))
+    now = _now(now)
+    case = _begin(case, actor=actor, scope=scope, action=Action.EDIT_FLAG, if_match=if_match)
     unknown = set(changes) - set(FLAG_FIELDS)
     if unknown:
         raise InvalidInput(fields={key: [_("This field cannot be changed.")] for key in sorted(unknown)})
     merged = {"details": case.details, **changes}
     if "details" in changes and "reasons" not in changes:
         merged["reasons"] = list(case.reasons.values_list("reason", flat=True))
-    errors = _flag_field_errors(merged, partial="reasons" not in merged)
+    changes = {name: _text(value) if isinstance(value, str) else value for name, value in changes.items()}
+    errors = _flag_errors({**merged, **changes}, partial="reasons" not in merged, case=case)
     if errors:
         raise InvalidInput(fields=errors)
-    for name in ("details", "urgency", "half_days_missed", "last_seen_on"):
-        if name in changes:
-            setattr(case, name, changes[name].strip() if isinstance(changes[name], str) else changes[name])
+    _check_status(case, "edit_flag")
+    if not changes:
+        return case
     case.save()
     if "reasons" in changes:
         case.reasons.all().delete()
         CaseReason.objects.bulk_create(CaseReason(case=case, reason=r) for r in dict.fromkeys(changes["reasons"]))
-    _record(case, actor=actor, kind=EventKind.FLAG_UPDATED, detail=",".join(sorted(changes)))
+    _record(case, actor=actor, kind=EventKind.FLAG_UPDATED, at=now, detail=",".join(sorted(changes)))
     return case
 
 
-@transaction.atomic
-def case_route(*, actor, case: Case, centre: Centre, note: str = "") -> Case:
-    _require(actor, Action.ROUTE, case)
-    case = _lock(case)
-    _require_status(case, *statuses_for("route"))
+# Routing and the centre's answer -----------------------------------------------------------------
+
+
+@entry_point
+def case_route(
+    *,
+    actor,
+    case: Case,
+    centre: Centre,
+    note: str = "",
+    scope: AccessScope | None = None,
+    now: datetime | None = None,
+    if_match: Collection[str] | None = None,
+) -> Case:
+    now = _now(now)
+    case = _begin(case, actor=actor, scope=scope, action=Action.ROUTE, if_match=if_match)
+    _check_status(case, "route")
     if case.centre_id == centre.pk and case.status != Status.FLAGGED:
         raise InvalidTransition(_("The case is already with this centre."))
     previous = case.status
-    now = timezone.now()
     case.centre = centre
     case.status = Status.ROUTED
     case.routed_at = case.status_changed_at = now
@@ -289,87 +418,134 @@ def case_route(*, actor, case: Case, centre: Centre, note: str = "") -> Case:
     case.save()
     case.animators.clear()
     _record(
-        case, actor=actor, kind=EventKind.ROUTED, from_status=previous, note=note.strip(), detail=f"centre={centre.pk}"
+        case,
+        actor=actor,
+        kind=EventKind.ROUTED,
+        at=now,
+        from_status=previous,
+        note=_text(note),
+        detail=f"centre={centre.pk}",
     )
     return case
 
 
-@transaction.atomic
-def case_accept(*, actor, case: Case) -> Case:
-    _require(actor, Action.ACCEPT, case)
-    case = _lock(case)
-    _require_status(case, *statuses_for("accept"))
-    now = timezone.now()
+@entry_point
+def case_accept(
+    *,
+    actor,
+    case: Case,
+    scope: AccessScope | None = None,
+    now: datetime | None = None,
+    if_match: Collection[str] | None = None,
+) -> Case:
+    now = _now(now)
+    case = _begin(case, actor=actor, scope=scope, action=Action.ACCEPT, if_match=if_match)
+    _check_status(case, "accept")
     case.status = Status.IN_PROGRESS
     case.accepted_at = case.status_changed_at = now
     case.save()
-    _record(case, actor=actor, kind=EventKind.ACCEPTED, from_status=Status.ROUTED)
+    _record(case, actor=actor, kind=EventKind.ACCEPTED, at=now, from_status=Status.ROUTED)
     return case
 
 
-@transaction.atomic
-def case_decline(*, actor, case: Case, reason: str) -> Case:
+@entry_point
+def case_decline(
+    *,
+    actor,
+    case: Case,
+    reason: str,
+    scope: AccessScope | None = None,
+    now: datetime | None = None,
+    if_match: Collection[str] | None = None,
+) -> Case:
     """The centre declines: the case goes back to the coordinators' triage."""
-    _require(actor, Action.ACCEPT, case)
-    if not reason.strip():
+    now = _now(now)
+    case = _begin(case, actor=actor, scope=scope, action=Action.ACCEPT, if_match=if_match)
+    if not _text(reason):
         raise InvalidInput(fields={"reason": [_("Say why the centre declines the case.")]})
-    case = _lock(case)
-    _require_status(case, *statuses_for("decline"))
+    _check_status(case, "decline")
     declined_by = case.centre
     case.status = Status.FLAGGED
     case.centre = None
     case.routed_at = None
-    case.status_changed_at = timezone.now()
+    case.status_changed_at = now
     case.save()
     case.animators.clear()
     _record(
         case,
         actor=actor,
         kind=EventKind.DECLINED,
+        at=now,
         from_status=Status.ROUTED,
-        note=reason.strip(),
-        detail=f"centre={declined_by.pk}",
+        note=_text(reason),
+        detail=f"centre={declined_by.pk}" if declined_by else "",
     )
     return case
 
 
-@transaction.atomic
-def case_assign(*, actor, case: Case, animators: list) -> Case:
-    _require(actor, Action.ASSIGN, case)
-    case = _lock(case)
-    _require_status(case, *statuses_for("assign"))
-    eligible = set(centre_staff(case.centre).values_list("pk", flat=True))
-    outsiders = [user.pk for user in animators if user.pk not in eligible]
-    if outsiders:
+@entry_point
+def case_assign(
+    *,
+    actor,
+    case: Case,
+    animators: list,
+    scope: AccessScope | None = None,
+    now: datetime | None = None,
+    if_match: Collection[str] | None = None,
+) -> Case:
+    now = _now(now)
+    case = _begin(case, actor=actor, scope=scope, action=Action.ASSIGN, if_match=if_match)
+    eligible = set(centre_staff(case.centre).values_list("pk", flat=True)) if case.centre else set()
+    if any(user.pk not in eligible for user in animators):
         raise InvalidInput(fields={"animators": [_("Only animators of the case's centre can be assigned.")]})
+    _check_status(case, "assign")
     case.animators.set(animators)
     case.save(update_fields=["updated_at"])
     _record(
         case,
         actor=actor,
         kind=EventKind.ASSIGNED,
+        at=now,
         note=", ".join(user.get_full_name() or user.get_username() for user in animators),
     )
     return case
 
 
-def _check_duration(errors: dict, name: str, value, *, required: bool) -> None:
-    if value is None:
-        if required:
-            errors[name] = [_("This field is required.")]
-    elif not isinstance(value, int) or value < 0 or value > 24 * 60:
-        errors[name] = [_("Give a duration between 0 and 1440 minutes.")]
+# What the centre logs ----------------------------------------------------------------------------
 
 
-def _support_errors(supports: list[dict]) -> dict[str, list[str]]:
-    errors = {}
-    for index, support in enumerate(supports):
-        if support.get("kind") not in SupportKind.values:
-            errors[f"supports.{index}.kind"] = [_("Unknown support: %(value)s.") % {"value": support.get("kind")}]
-    return errors
+def _contact_times(case: Case) -> None:
+    occurred = list(case.contacts.values_list("occurred_at", flat=True))
+    case.first_contact_at = min(occurred, default=None)
+    case.last_contact_at = max(occurred, default=None)
+    case.save(update_fields=["first_contact_at", "last_contact_at", "updated_at"])
 
 
-@transaction.atomic
+def _supports(case: Case, supports: list[dict], *, actor, on: date, at: datetime) -> list[Support]:
+    """Validated, unsaved support rows of a contact."""
+    rows = [
+        Support(
+            case=case,
+            kind=support.get("kind"),
+            detail=_text(support.get("detail")),
+            provided_on=on,
+            recorded_by=actor,
+            created_at=at,
+        )
+        for support in supports
+    ]
+    errors: dict[str, list[str]] = {}
+    for index, row in enumerate(rows):
+        try:
+            _validated(row, exclude=["case", "contact", "recorded_by", "provided_on"], prefix=f"supports.{index}.")
+        except InvalidInput as error:
+            errors.update(error.fields)
+    if errors:
+        raise InvalidInput(fields=errors)
+    return rows
+
+
+@entry_point
 def contact_log(
     *,
     actor,
@@ -382,52 +558,33 @@ def contact_log(
     supports: list[dict] | None = None,
     next_step: str = "",
     next_step_due_on: date | None = None,
+    scope: AccessScope | None = None,
+    now: datetime | None = None,
+    if_match: Collection[str] | None = None,
 ) -> Contact:
-    _require(actor, Action.LOG_CONTACT, case)
-    supports = supports or []
-    errors: dict[str, list[str]] = {}
-    if kind not in ContactKind.values:
-        errors["kind"] = [_("Unknown contact kind: %(value)s.") % {"value": kind}]
-    if result not in ContactResult.values:
-        errors["result"] = [_("Unknown contact result: %(value)s.") % {"value": result}]
-    if occurred_at is None:
-        errors["occurred_at"] = [_("This field is required.")]
-    elif occurred_at > timezone.now() + timedelta(minutes=5):
-        errors["occurred_at"] = [_("This date cannot be in the future.")]
-    elif occurred_at.year < EARLIEST_CONTACT_YEAR:
-        errors["occurred_at"] = [_("Enter a date from %(year)d on.") % {"year": EARLIEST_CONTACT_YEAR}]
-    _check_duration(errors, "duration_minutes", duration_minutes, required=False)
-    errors.update(_support_errors(supports))
-    if errors:
-        raise InvalidInput(fields=errors)
-    case = _lock(case)
-    _require_status(case, *statuses_for("log_contact"))
-    contact = Contact.objects.create(
+    now = _now(now)
+    case = _begin(case, actor=actor, scope=scope, action=Action.LOG_CONTACT, if_match=if_match)
+    contact = Contact(
         case=case,
         author=actor,
         kind=kind,
         occurred_at=occurred_at,
         result=result,
         duration_minutes=duration_minutes,
-        notes=notes.strip(),
-        next_step=next_step.strip(),
+        notes=_text(notes),
+        next_step=_text(next_step),
         next_step_due_on=next_step_due_on,
+        created_at=now,
     )
-    Support.objects.bulk_create(
-        Support(
-            case=case,
-            contact=contact,
-            kind=support["kind"],
-            detail=str(support.get("detail") or "").strip(),
-            provided_on=timezone.localdate(occurred_at),
-            recorded_by=actor,
-        )
-        for support in supports
-    )
-    case.first_contact_at = min(filter(None, [case.first_contact_at, occurred_at]))
-    case.last_contact_at = max(filter(None, [case.last_contact_at, occurred_at]))
-    case.save(update_fields=["first_contact_at", "last_contact_at", "updated_at"])
-    _record(case, actor=actor, kind=EventKind.CONTACT_LOGGED, detail=f"contact={contact.pk}")
+    _validated(contact, exclude=["case", "author", "corrects"])
+    support_rows = _supports(case, supports or [], actor=actor, on=timezone.localdate(occurred_at), at=now)
+    _check_status(case, "log_contact")
+    contact.save()
+    for row in support_rows:
+        row.contact = contact
+    Support.objects.bulk_create(support_rows)
+    _contact_times(case)
+    _record(case, actor=actor, kind=EventKind.CONTACT_LOGGED, at=now, detail=f"contact={contact.pk}")
     return contact
 
 
@@ -442,200 +599,264 @@ CORRECTABLE_CONTACT_FIELDS = (
 )
 
 
-@transaction.atomic
-def contact_correct(*, actor, contact: Contact, changes: dict) -> Contact:
+@entry_point
+def contact_correct(
+    *,
+    actor,
+    contact: Contact,
+    changes: dict[str, Any],
+    scope: AccessScope | None = None,
+    now: datetime | None = None,
+) -> Contact:
     """Its author may correct a contact for a while; after that it is part of the record."""
-    _require(actor, Action.LOG_CONTACT, contact.case)
+    now = _now(now)
+    case = _begin(contact.case, actor=actor, scope=scope, action=Action.LOG_CONTACT)
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
     if contact.author_id != actor.pk:
         raise ActionForbidden(_("Only the author of a contact can correct it."))
-    window = timedelta(hours=settings.RADAR_CONTACT_CORRECTION_HOURS)
-    if timezone.now() - contact.created_at > window:
+    if now - contact.created_at > timedelta(hours=settings.RADAR_CONTACT_CORRECTION_HOURS):
         raise InvalidTransition(_("This contact is part of the record now: log a new contact to correct it."))
     unknown = set(changes) - set(CORRECTABLE_CONTACT_FIELDS)
     if unknown:
         raise InvalidInput(fields={key: [_("This field cannot be changed.")] for key in sorted(unknown)})
-    merged = {name: getattr(contact, name) for name in CORRECTABLE_CONTACT_FIELDS} | changes
-    errors: dict[str, list[str]] = {}
-    if merged["kind"] not in ContactKind.values:
-        errors["kind"] = [_("Unknown contact kind: %(value)s.") % {"value": merged["kind"]}]
-    if merged["result"] not in ContactResult.values:
-        errors["result"] = [_("Unknown contact result: %(value)s.") % {"value": merged["result"]}]
-    if merged["occurred_at"] is None:
-        errors["occurred_at"] = [_("This field is required.")]
-    elif merged["occurred_at"] > timezone.now() + timedelta(minutes=5):
-        errors["occurred_at"] = [_("This date cannot be in the future.")]
-    elif merged["occurred_at"].year < EARLIEST_CONTACT_YEAR:
-        errors["occurred_at"] = [_("Enter a date from %(year)d on.") % {"year": EARLIEST_CONTACT_YEAR}]
-    _check_duration(errors, "duration_minutes", merged["duration_minutes"], required=False)
-    if errors:
-        raise InvalidInput(fields=errors)
-    contact = Contact.objects.select_for_update().get(pk=contact.pk)
     for name, value in changes.items():
-        setattr(contact, name, value.strip() if isinstance(value, str) else value)
+        setattr(contact, name, _text(value) if isinstance(value, str) else value)
+    _validated(contact, exclude=["case", "author", "corrects"])
     contact.save()
-    case = _lock(contact.case)
-    occurred = list(case.contacts.values_list("occurred_at", flat=True))
-    case.first_contact_at, case.last_contact_at = min(occurred), max(occurred)
-    case.save(update_fields=["first_contact_at", "last_contact_at", "updated_at"])
-    _record(case, actor=actor, kind=EventKind.CONTACT_CORRECTED, detail=f"contact={contact.pk}")
+    _contact_times(case)
+    _record(case, actor=actor, kind=EventKind.CONTACT_CORRECTED, at=now, detail=f"contact={contact.pk}")
     return contact
 
 
-@transaction.atomic
+@entry_point
 def tutoring_log(
-    *, actor, case: Case, on: date, duration_minutes: int, subjects: str = "", attended: bool = True, notes: str = ""
+    *,
+    actor,
+    case: Case,
+    on: date,
+    duration_minutes: int,
+    subjects: str = "",
+    attended: bool = True,
+    notes: str = "",
+    scope: AccessScope | None = None,
+    now: datetime | None = None,
+    if_match: Collection[str] | None = None,
 ) -> TutoringSession:
-    _require(actor, Action.LOG_CONTACT, case)
-    errors: dict[str, list[str]] = {}
-    if on is None:
-        errors["on"] = [_("This field is required.")]
-    elif on > timezone.localdate():
-        errors["on"] = [_("This date cannot be in the future.")]
-    _check_duration(errors, "duration_minutes", duration_minutes, required=True)
-    if errors:
-        raise InvalidInput(fields=errors)
-    case = _lock(case)
-    _require_status(case, *statuses_for("log_tutoring"))
-    session = TutoringSession.objects.create(
+    now = _now(now)
+    case = _begin(case, actor=actor, scope=scope, action=Action.LOG_CONTACT, if_match=if_match)
+    session = TutoringSession(
         case=case,
         author=actor,
         on=on,
         duration_minutes=duration_minutes,
-        subjects=subjects.strip(),
+        subjects=_text(subjects),
         attended=attended,
-        notes=notes.strip(),
+        notes=_text(notes),
+        created_at=now,
     )
+    _validated(session, exclude=["case", "author"])
+    _check_status(case, "log_tutoring")
+    session.save()
     case.save(update_fields=["updated_at"])
-    _record(case, actor=actor, kind=EventKind.TUTORING_LOGGED, detail=f"tutoring={session.pk}")
+    _record(case, actor=actor, kind=EventKind.TUTORING_LOGGED, at=now, detail=f"tutoring={session.pk}")
     return session
 
 
-@transaction.atomic
-def support_record(*, actor, case: Case, kind: str, detail: str = "", provided_on: date | None = None) -> Support:
+@entry_point
+def support_record(
+    *,
+    actor,
+    case: Case,
+    kind: str,
+    detail: str = "",
+    provided_on: date | None = None,
+    scope: AccessScope | None = None,
+    now: datetime | None = None,
+    if_match: Collection[str] | None = None,
+) -> Support:
     """A support arranged outside a contact (a device handed over at the centre, a referral)."""
-    _require(actor, Action.LOG_CONTACT, case)
-    errors = _support_errors([{"kind": kind}])
-    if errors:
-        raise InvalidInput(fields={"kind": errors["supports.0.kind"]})
-    case = _lock(case)
-    _require_status(case, *statuses_for("record_support"))
-    support = Support.objects.create(
-        case=case, kind=kind, detail=detail.strip(), recorded_by=actor, provided_on=provided_on or timezone.localdate()
+    now = _now(now)
+    case = _begin(case, actor=actor, scope=scope, action=Action.LOG_CONTACT, if_match=if_match)
+    support = Support(
+        case=case,
+        kind=kind,
+        detail=_text(detail),
+        recorded_by=actor,
+        provided_on=provided_on or timezone.localdate(now),
+        created_at=now,
     )
+    _validated(support, exclude=["case", "contact", "recorded_by"])
+    _check_status(case, "record_support")
+    support.save()
     case.save(update_fields=["updated_at"])
-    _record(case, actor=actor, kind=EventKind.SUPPORT_RECORDED, detail=f"support={support.pk}")
+    _record(case, actor=actor, kind=EventKind.SUPPORT_RECORDED, at=now, detail=f"support={support.pk}")
     return support
 
 
-@transaction.atomic
-def family_notice_record(*, actor, case: Case, on: date, channel: str) -> FamilyNotice:
-    _require(actor, Action.FAMILY_NOTICE, case)
-    errors: dict[str, list[str]] = {}
-    if channel not in NoticeChannel.values:
-        errors["channel"] = [_("Unknown channel: %(value)s.") % {"value": channel}]
-    if on is None:
-        errors["on"] = [_("This field is required.")]
-    elif on > timezone.localdate():
-        errors["on"] = [_("This date cannot be in the future.")]
-    if errors:
-        raise InvalidInput(fields=errors)
-    case = _lock(case)
-    notice = FamilyNotice.objects.create(case=case, on=on, channel=channel, recorded_by=actor)
+@entry_point
+def family_notice_record(
+    *,
+    actor,
+    case: Case,
+    on: date,
+    channel: str,
+    scope: AccessScope | None = None,
+    now: datetime | None = None,
+    if_match: Collection[str] | None = None,
+) -> FamilyNotice:
+    now = _now(now)
+    case = _begin(case, actor=actor, scope=scope, action=Action.FAMILY_NOTICE, if_match=if_match)
+    notice = FamilyNotice(case=case, on=on, channel=channel, recorded_by=actor, created_at=now)
+    _validated(notice, exclude=["case", "recorded_by"])
+    _check_status(case, "family_notice")
+    notice.save()
     case.family_informed_on = min(filter(None, [case.family_informed_on, on]))
     case.save(update_fields=["family_informed_on", "updated_at"])
-    _record(case, actor=actor, kind=EventKind.FAMILY_INFORMED, detail=f"channel={channel}")
+    _record(case, actor=actor, kind=EventKind.FAMILY_INFORMED, at=now, detail=f"channel={channel}")
     return notice
 
 
-def _close(case: Case, *, actor, outcome: str, note: str, kind: EventKind) -> Case:
+# Closing and after -------------------------------------------------------------------------------
+
+
+def _close(case: Case, *, actor, outcome: str, note: str, kind: EventKind, now: datetime) -> Case:
     previous = case.status
     case.status = Status.CLOSED
     case.outcome = outcome
-    case.outcome_note = note.strip()
-    case.closed_at = case.status_changed_at = timezone.now()
+    case.outcome_note = _text(note)
+    case.closed_at = case.status_changed_at = now
     case.save()
-    _record(case, actor=actor, kind=kind, from_status=previous, note=note.strip(), detail=f"outcome={outcome}")
+    _record(case, actor=actor, kind=kind, at=now, from_status=previous, note=_text(note), detail=f"outcome={outcome}")
     return case
 
 
-@transaction.atomic
-def case_close(*, actor, case: Case, outcome: str, note: str = "") -> Case:
-    _require(actor, Action.CLOSE, case)
+@entry_point
+def case_close(
+    *,
+    actor,
+    case: Case,
+    outcome: str,
+    note: str = "",
+    scope: AccessScope | None = None,
+    now: datetime | None = None,
+    if_match: Collection[str] | None = None,
+) -> Case:
+    now = _now(now)
+    case = _begin(case, actor=actor, scope=scope, action=Action.CLOSE, if_match=if_match)
     if outcome not in Outcome.values:
         raise InvalidInput(fields={"outcome": [_("Unknown outcome: %(value)s.") % {"value": outcome}]})
-    case = _lock(case)
-    _require_status(case, *statuses_for("close"))
-    return _close(case, actor=actor, outcome=outcome, note=note, kind=EventKind.CLOSED)
+    _check_status(case, "close")
+    return _close(case, actor=actor, outcome=outcome, note=note, kind=EventKind.CLOSED, now=now)
 
 
-@transaction.atomic
-def case_withdraw(*, actor, case: Case, note: str = "") -> Case:
+@entry_point
+def case_withdraw(
+    *,
+    actor,
+    case: Case,
+    note: str = "",
+    scope: AccessScope | None = None,
+    now: datetime | None = None,
+    if_match: Collection[str] | None = None,
+) -> Case:
     """The school withdraws its flag: the pupil is back, nothing more is needed."""
-    _require(actor, Action.WITHDRAW, case)
-    case = _lock(case)
-    _require_status(case, *statuses_for("withdraw"))
-    return _close(case, actor=actor, outcome=Outcome.RESOLVED_BY_SCHOOL, note=note, kind=EventKind.WITHDRAWN)
+    now = _now(now)
+    case = _begin(case, actor=actor, scope=scope, action=Action.WITHDRAW, if_match=if_match)
+    _check_status(case, "withdraw")
+    return _close(case, actor=actor, outcome=Outcome.RESOLVED_BY_SCHOOL, note=note, kind=EventKind.WITHDRAWN, now=now)
 
 
-@transaction.atomic
-def case_reopen(*, actor, case: Case, note: str) -> Case:
-    _require(actor, Action.REOPEN, case)
-    if not note.strip():
+@entry_point
+def case_reopen(
+    *,
+    actor,
+    case: Case,
+    note: str,
+    scope: AccessScope | None = None,
+    now: datetime | None = None,
+    if_match: Collection[str] | None = None,
+) -> Case:
+    now = _now(now)
+    # The pupil first, as flagging does: a flag and a reopen of the same pupil then wait for each other instead
+    # of each holding what the other needs.
+    Pupil.objects.select_for_update().filter(pk=case.pupil_id).first()
+    case = _begin(case, actor=actor, scope=scope, action=Action.REOPEN, if_match=if_match)
+    if not _text(note):
         raise InvalidInput(fields={"note": [_("Say why the case is reopened.")]})
-    case = _lock(case)
-    _require_status(case, *statuses_for("reopen"))
+    _check_status(case, "reopen")
     if open_case_of(case.pupil) is not None:
         raise InvalidTransition(_("The pupil already has an open case."))
     case.status = Status.IN_PROGRESS if case.centre_id else Status.FLAGGED
     case.outcome = ""
     case.outcome_note = ""
     case.closed_at = None
-    case.status_changed_at = timezone.now()
+    case.status_changed_at = now
     case.save()
-    _record(case, actor=actor, kind=EventKind.REOPENED, from_status=Status.CLOSED, note=note.strip())
+    _record(case, actor=actor, kind=EventKind.REOPENED, at=now, from_status=Status.CLOSED, note=_text(note))
     return case
 
 
-@transaction.atomic
-def return_confirm(*, actor, case: Case, attendance: str, half_days_missed: int, on: date) -> ReturnConfirmation:
+@entry_point
+def return_confirm(
+    *,
+    actor,
+    case: Case,
+    attendance: str,
+    half_days_missed: int,
+    on: date,
+    scope: AccessScope | None = None,
+    now: datetime | None = None,
+    if_match: Collection[str] | None = None,
+) -> ReturnConfirmation:
     """The school says whether the pupil attends again, so outcomes are measured before and after."""
-    _require(actor, Action.CONFIRM_RETURN, case)
-    errors: dict[str, list[str]] = {}
-    if attendance not in Attendance.values:
-        errors["attendance"] = [_("Unknown attendance: %(value)s.") % {"value": attendance}]
-    if not isinstance(half_days_missed, int) or not 0 <= half_days_missed <= 40:
-        errors["half_days_missed"] = [_("Give a number of half-days between 0 and 40.")]
-    if on is None:
-        errors["on"] = [_("This field is required.")]
-    elif on > timezone.localdate():
-        errors["on"] = [_("This date cannot be in the future.")]
-    if errors:
-        raise InvalidInput(fields=errors)
-    case = _lock(case)
-    confirmation = ReturnConfirmation.objects.create(
-        case=case, attendance=attendance, half_days_missed=half_days_missed, on=on, recorded_by=actor
+    now = _now(now)
+    case = _begin(case, actor=actor, scope=scope, action=Action.CONFIRM_RETURN, if_match=if_match)
+    confirmation = ReturnConfirmation(
+        case=case, attendance=attendance, half_days_missed=half_days_missed, on=on, recorded_by=actor, created_at=now
     )
+    _validated(confirmation, exclude=["case", "recorded_by"])
+    _check_status(case, "confirm_return")
+    confirmation.save()
     case.save(update_fields=["updated_at"])
-    _record(case, actor=actor, kind=EventKind.RETURN_CONFIRMED, detail=f"attendance={attendance}")
+    _record(case, actor=actor, kind=EventKind.RETURN_CONFIRMED, at=now, detail=f"attendance={attendance}")
     return confirmation
 
 
-@transaction.atomic
-def identity_reveal(*, actor, case: Case, reason: str) -> Case:
+@entry_point
+def identity_reveal(
+    *,
+    actor,
+    case: Case,
+    reason: str,
+    scope: AccessScope | None = None,
+    now: datetime | None = None,
+    if_match: Collection[str] | None = None,
+) -> Case:
     """A coordinator sees one pupil's identity, for a stated reason that stays in the log."""
-    _require(actor, Action.REVEAL, case)
-    if not reason.strip():
+    now = _now(now)
+    case = _begin(case, actor=actor, scope=scope, action=Action.REVEAL, if_match=if_match)
+    if not _text(reason):
         raise InvalidInput(fields={"reason": [_("Say why you need the pupil's identity.")]})
+    _check_status(case, "reveal")
     assign_perm(Action.VIEW_IDENTITY.value, actor, case)
-    CaseEvent.objects.create(case=case, actor=actor, kind=EventKind.IDENTITY_REVEALED, note=reason.strip())
-    access_log_write(user=actor, action=AccessAction.REVEAL, what="identity", case=case, detail=reason.strip())
+    CaseEvent.objects.create(case=case, actor=actor, at=now, kind=EventKind.IDENTITY_REVEALED, note=_text(reason))
+    access_log_write(user=actor, action=AccessAction.REVEAL, what="identity", case=case, detail=_text(reason), at=now)
     return case
 
 
-@transaction.atomic
-def caseload_handover(*, actor, centre: Centre, from_user, to_user) -> int:
+@entry_point
+def caseload_handover(
+    *,
+    actor,
+    centre: Centre,
+    from_user,
+    to_user,
+    scope: AccessScope | None = None,
+    now: datetime | None = None,
+) -> int:
     """Moves a leaving animator's open cases at this centre to a colleague. Returns how many moved."""
-    if not access_scope(actor).can_on_centre(Action.ASSIGN, centre.pk):
+    now = _now(now)
+    if not _scope(actor, scope).can_on_centre(Action.ASSIGN, centre.pk):
         raise ActionForbidden()
     staff = set(centre_staff(centre).values_list("pk", flat=True))
     if to_user.pk not in staff:
@@ -651,16 +872,17 @@ def caseload_handover(*, actor, centre: Centre, from_user, to_user) -> int:
     through.objects.filter(case__in=cases, user=from_user).delete()
     already = set(through.objects.filter(case__in=cases, user=to_user).values_list("case_id", flat=True))
     through.objects.bulk_create(through(case=case, user=to_user) for case in cases if case.pk not in already)
-    Case.objects.filter(pk__in=[case.pk for case in cases]).update(updated_at=timezone.now())
+    Case.objects.filter(pk__in=[case.pk for case in cases]).update(updated_at=now)
     note = _("From %(from)s to %(to)s") % {
         "from": from_user.get_full_name() or from_user.get_username(),
         "to": to_user.get_full_name() or to_user.get_username(),
     }
     CaseEvent.objects.bulk_create(
-        CaseEvent(case=case, actor=actor, kind=EventKind.HANDED_OVER, note=note) for case in cases
+        CaseEvent(case=case, actor=actor, at=now, kind=EventKind.HANDED_OVER, note=note) for case in cases
     )
     AccessLog.objects.bulk_create(
         AccessLog(
+            at=now,
             user=actor,
             action=AccessAction.WRITE,
             what=EventKind.HANDED_OVER,

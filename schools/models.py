@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from schools.permissions import CASE_PERMISSIONS
+from schools.validators import EARLIEST_DATE, college_age, not_before_earliest_date
 
 UAI_CHECK_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 UAI_FORMAT = r"^[0-9]{7}[A-Z]$"
@@ -92,7 +93,9 @@ class Pupil(models.Model):
     external_ref = models.CharField(_("school's pupil number"), max_length=64)
     first_name = models.CharField(_("first name"), max_length=120)
     last_name = models.CharField(_("last name"), max_length=120)
-    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    birth_date = models.DateField(
+        _("birth date"), null=True, blank=True, validators=[not_before_earliest_date, college_age]
+    )
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
     level = models.CharField(_("level"), max_length=5, choices=Level.choices)
     class_name = models.CharField(_("class"), max_length=40, blank=True)
@@ -111,6 +114,10 @@ class Pupil(models.Model):
             models.UniqueConstraint(fields=["school", "external_ref"], name="pupil_unique_external_ref_per_school"),
             models.CheckConstraint(name="pupil_level_valid", condition=Q(level__in=Level.values)),
             models.CheckConstraint(name="pupil_sex_valid", condition=Q(sex__in=["", *Sex.values])),
+            models.CheckConstraint(
+                name="pupil_birth_date_not_too_early",
+                condition=Q(birth_date__isnull=True) | Q(birth_date__gte=EARLIEST_DATE),
+            ),
         ]
 
     def __str__(self) -> str:

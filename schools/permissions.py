@@ -1,9 +1,10 @@
-"""The permission matrix of SPEC §4, in one place.
+"""The permission codenames of SPEC §4.
 
 Every action on a case is a permission codename. The same codenames are declared on School,
 Centre and Case, so a user holds them on the school that flagged a case, on the centre it is
 routed to, globally (coordinators) or, exceptionally, on the case itself (a revocable share).
-A role is a named bundle of those codenames held on one kind of organisation.
+They are declared here because grants are held on School objects; the roles that bundle them
+are in outreach/roles.py.
 """
 
 from enum import StrEnum
@@ -56,77 +57,3 @@ ACTION_LABELS = {
 }
 
 CASE_PERMISSIONS = [(action.value, ACTION_LABELS[action]) for action in Action]
-
-
-class Role(StrEnum):
-    SCHOOL_STAFF = "school_staff"
-    ANIMATOR = "animator"
-    CENTRE_MANAGER = "centre_manager"
-    COORDINATOR = "coordinator"
-
-
-ROLE_LABELS = {
-    Role.SCHOOL_STAFF: _("School staff"),
-    Role.ANIMATOR: _("Animator"),
-    Role.CENTRE_MANAGER: _("Centre manager"),
-    Role.COORDINATOR: _("Coordinator"),
-}
-
-# Which kind of organisation a role is held on; None means a global role.
-ROLE_ORGANISATION = {
-    Role.SCHOOL_STAFF: "school",
-    Role.ANIMATOR: "centre",
-    Role.CENTRE_MANAGER: "centre",
-    Role.COORDINATOR: None,
-}
-
-_ANIMATOR = frozenset(
-    {
-        Action.VIEW_SUMMARY,
-        Action.VIEW_IDENTITY,
-        Action.VIEW_NOTES,
-        Action.LOG_CONTACT,
-        Action.CLOSE,
-        Action.FAMILY_NOTICE,
-        Action.VIEW_REPORTS,
-    }
-)
-
-ROLE_PERMISSIONS: dict[Role, frozenset[Action]] = {
-    Role.SCHOOL_STAFF: frozenset(
-        {
-            Action.VIEW_SUMMARY,
-            Action.VIEW_IDENTITY,
-            Action.FLAG,
-            Action.EDIT_FLAG,
-            Action.WITHDRAW,
-            Action.CONFIRM_RETURN,
-            Action.FAMILY_NOTICE,
-            Action.VIEW_REPORTS,
-        }
-    ),
-    Role.ANIMATOR: _ANIMATOR,
-    Role.CENTRE_MANAGER: _ANIMATOR | {Action.ACCEPT, Action.ASSIGN, Action.VIEW_FUNDERS_REPORT},
-    # Coordinators see pseudonymised pupils: identity only through a logged reveal.
-    Role.COORDINATOR: frozenset(
-        {
-            Action.VIEW_SUMMARY,
-            Action.ACCEPT,
-            Action.CLOSE,
-            Action.ROUTE,
-            Action.REOPEN,
-            Action.REVEAL,
-            Action.VIEW_REPORTS,
-            Action.VIEW_FUNDERS_REPORT,
-            Action.VIEW_ACCESS_LOG,
-            Action.EXPORT_PUPIL,
-        }
-    ),
-}
-
-
-def role_of(codenames: set[str] | frozenset[str], organisation_kind: str | None) -> Role | None:
-    """The most complete role of that organisation kind whose bundle the codenames hold."""
-    candidates = [role for role, kind in ROLE_ORGANISATION.items() if kind == organisation_kind]
-    held = [role for role in candidates if ROLE_PERMISSIONS[role] <= codenames]
-    return max(held, key=lambda role: len(ROLE_PERMISSIONS[role]), default=None)

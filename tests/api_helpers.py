@@ -16,9 +16,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from outreach import models as om
+from outreach.roles import Role
 from outreach.services import role_grant
 from schools.models import Pupil
-from schools.permissions import Role
 from tests import factories
 
 PASSWORD = "radar-test"

@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from outreach import services
+from outreach.access import access_scope
 from outreach.models import AccessLog, Case, CaseEvent
-from outreach.selectors import access_scope
-from schools.permissions import ROLE_LABELS, Role
+from outreach.roles import ROLE_LABELS, Role
 
 REGISTERED = [
     "schools.School",

@@ -17,8 +17,8 @@ from rest_framework.test import APIClient
 from api import views as api_views
 from outreach import models as om
 from outreach.exports import csv_safe
+from outreach.roles import Role
 from outreach.services import role_grant
-from schools.permissions import Role
 from tests import factories
 from tests.api_helpers import (
     API,
@@ -636,11 +636,21 @@ def test_me_lists_roles_and_organisations(world):
     role_grant(user=world.manager, role=Role.SCHOOL_STAFF, organisation=world.other_school)
     body = body_of(client_for(world.manager).get(f"{API}/me/"))
     assert body["username"] == "manager"
-    roles = {(r["role"], r["organisation_kind"], r["organisation_name"]) for r in body["roles"]}
-    assert roles == {("centre_manager", "centre", "Centre A"), ("school_staff", "school", "Collège B")}
+    roles = {(r["role"], r["organisation_kind"], r["organisation_name"], r["uai"]) for r in body["roles"]}
+    # A school comes with its UAI: the key a flag names its school by.
+    assert roles == {
+        ("centre_manager", "centre", "Centre A", None),
+        ("school_staff", "school", "Collège B", world.other_school.uai),
+    }
     body = body_of(client_for(world.coordinator).get(f"{API}/me/"))
     assert body["roles"] == [
-        {"role": "coordinator", "organisation_kind": None, "organisation_id": None, "organisation_name": None}
+        {
+            "role": "coordinator",
+            "organisation_kind": None,
+            "organisation_id": None,
+            "organisation_name": None,
+            "uai": None,
+        }
     ]
     assert body_of(client_for(world.nobody).get(f"{API}/me/"))["roles"] == []
 

@@ -15,8 +15,8 @@ import pytest
 from django.utils import timezone
 
 from outreach import models as om
+from outreach.roles import Role
 from outreach.services import role_grant
-from schools.permissions import Role
 from tests import factories
 from tests.api_helpers import (
     API,
@@ -102,7 +102,7 @@ CONTACT_KEYS = {
 }
 CONTACT_NOTE_KEYS = {"notes", "next_step"}
 TUTORING_KEYS = {"id", "on", "duration_minutes", "subjects", "attended", "author", "created_at"}
-EVENT_KEYS = {"id", "at", "kind", "from_status", "to_status", "actor", "note"}
+EVENT_KEYS = {"id", "at", "kind", "from_status", "to_status", "actor", "note", "note_withheld"}
 
 # Who is who, by the kind of access SPEC §4 gives them.
 ROLE_OF_ACTOR = {"school_staff": "school", "animator": "centre", "manager": "centre", "coordinator": "coordinator"}
@@ -257,7 +257,9 @@ def test_contact_tutoring_and_event_keys_per_role(world, full_case, actor):
     user = getattr(world, actor)
     (contact,) = body_of(_get(user, f"{API}/cases/{full_case.pk}/contacts/"))
     assert set(contact) == CONTACT_KEYS | (CONTACT_NOTE_KEYS if notes else set())
-    assert contact["supports"] == [{"kind": "device_tablet", "detail": "Tablette prêtée par Emmaüs Connect"}]
+    # A support's detail is free text: a pseudonymised caller gets the kind only.
+    detail = "" if actor == "coordinator" else "Tablette prêtée par Emmaüs Connect"
+    assert contact["supports"] == [{"kind": "device_tablet", "detail": detail}]
     (session,) = body_of(_get(user, f"{API}/cases/{full_case.pk}/tutoring/"))
     assert set(session) == TUTORING_KEYS | ({"notes"} if notes else set())
     factories.CaseEventFactory(case=full_case, actor=world.animator, kind=om.EventKind.ACCEPTED)

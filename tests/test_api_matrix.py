@@ -31,8 +31,8 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from outreach import models as om
+from outreach.roles import Role
 from outreach.services import role_grant
-from schools.permissions import Role
 from tests import factories
 from tests.api_helpers import (
     API,
@@ -89,6 +89,8 @@ GRID = [
     ("PATCH", "cases/{case}/contacts/{contact}/", (401, 403, 404, 200, 404, 200, 404, 403, 404)),
     ("GET",   "cases/{case}/tutoring/",           (401, 200, 404, 200, 404, 200, 404, 200, 404)),
     ("POST",  "cases/{case}/tutoring/",           (401, 403, 404, 201, 404, 201, 404, 403, 404)),
+    ("GET",   "cases/{case}/supports/",           (401, 200, 404, 200, 404, 200, 404, 200, 404)),
+    ("POST",  "cases/{case}/supports/",           (401, 403, 404, 201, 404, 201, 404, 403, 404)),
     ("GET",   "cases/{case}/events/",             (401, 200, 404, 200, 404, 200, 404, 200, 404)),
     ("GET",   "reports/outcomes/",                (401, 200, 200, 200, 200, 200, 200, 200, 403)),
     ("GET",   "reports/outcomes/?format=csv",     (401, 200, 200, 200, 200, 200, 200, 200, 403)),
@@ -155,6 +157,7 @@ def build_call(world, endpoint: str, method: str, user, pupil_data) -> Call:
             "assign": om.Status.IN_PROGRESS,
             "contacts": om.Status.IN_PROGRESS,
             "tutoring": om.Status.IN_PROGRESS,
+            "supports": om.Status.IN_PROGRESS,
             "reopen": om.Status.CLOSED,
             "confirm-return": om.Status.CLOSED,
         }
@@ -180,6 +183,7 @@ def build_call(world, endpoint: str, method: str, user, pupil_data) -> Call:
             },
             ("PATCH", "contacts"): {"notes": "Famille rencontrée (corrigé)"},
             ("POST", "tutoring"): {"on": _today(), "duration_minutes": 60, "subjects": "français"},
+            ("POST", "supports"): {"kind": "referral", "detail": "PRE", "provided_on": _today()},
         }
         body = bodies.get((method, action))
         if action == "contacts":

@@ -1,4 +1,4 @@
-"""SPEC §4 "Who may do what" as a table, checked at the one gate (outreach.selectors.case_for_user).
+"""SPEC §4 "Who may do what" as a table, checked at the one gate (outreach.access.case_for).
 
 The expected outcomes are written out from the SPEC by hand, not derived from
 schools.permissions.ROLE_PERMISSIONS, so a wrong matrix makes these tests fail.
@@ -12,10 +12,11 @@ from django.contrib.contenttypes.models import ContentType
 from guardian.shortcuts import assign_perm, remove_perm
 
 from outreach import services
+from outreach.access import access_scope, case_for, cases_visible_to, centre_for, school_for
 from outreach.models import Case, Status
-from outreach.selectors import case_for_user, cases_visible_to, centre_for_user, school_for_user
-from schools.errors import ActionForbidden, NotFound
-from schools.permissions import Action, Role
+from outreach.roles import Role
+from schools.domain_errors import ActionForbidden, NotFound
+from schools.permissions import Action
 from tests import factories
 
 OK, FORBIDDEN, NOT_FOUND = "ok", "forbidden", "not_found"
@@ -78,7 +79,7 @@ def outcome_of(call) -> str:
 
 
 def gate(user, case_id, action) -> str:
-    return outcome_of(lambda: case_for_user(user, case_id, action))
+    return outcome_of(lambda: case_for(access_scope(user), case_id, action))
 
 
 @pytest.fixture
@@ -115,7 +116,7 @@ def test_case_gate_matrix(world, case, action, actor, expected):
 def test_listing_agrees_with_the_gate(world, case, actor):
     user = ACTORS[actor](world)
     expected_visible = CASE_MATRIX[Action.VIEW_SUMMARY][list(ACTORS).index(actor)] == OK
-    assert (case in list(cases_visible_to(user))) is expected_visible
+    assert (case in list(cases_visible_to(access_scope(user)))) is expected_visible
 
 
 @pytest.mark.django_db
@@ -161,7 +162,7 @@ def test_per_case_share_shows_exactly_that_case_and_revoking_hides_it(world, cas
 
     assign_perm(Action.VIEW_SUMMARY.value, world.nobody, case)
 
-    assert list(cases_visible_to(world.nobody)) == [case]
+    assert list(cases_visible_to(access_scope(world.nobody))) == [case]
     assert gate(world.nobody, case.pk, Action.VIEW_SUMMARY) == OK
     assert gate(world.nobody, case.pk, Action.VIEW_IDENTITY) == FORBIDDEN
     assert gate(world.nobody, case.pk, Action.VIEW_NOTES) == FORBIDDEN
@@ -169,12 +170,12 @@ def test_per_case_share_shows_exactly_that_case_and_revoking_hides_it(world, cas
     assert gate(world.nobody, sibling.pk, Action.VIEW_SUMMARY) == NOT_FOUND
     # A share adds to roles held elsewhere without widening them.
     assign_perm(Action.VIEW_SUMMARY.value, world.other_animator, case)
-    assert set(cases_visible_to(world.other_animator)) == {case}
+    assert set(cases_visible_to(access_scope(world.other_animator))) == {case}
     assert gate(world.other_animator, case.pk, Action.LOG_CONTACT) == FORBIDDEN
 
     remove_perm(Action.VIEW_SUMMARY.value, world.nobody, case)
 
-    assert list(cases_visible_to(world.nobody)) == []
+    assert list(cases_visible_to(access_scope(world.nobody))) == []
     assert gate(world.nobody, case.pk, Action.VIEW_SUMMARY) == NOT_FOUND
     assert gate(world.nobody, case.pk, Action.VIEW_IDENTITY) == NOT_FOUND
 
@@ -182,7 +183,7 @@ def test_per_case_share_shows_exactly_that_case_and_revoking_hides_it(world, cas
 @pytest.mark.django_db
 def test_share_of_another_permission_without_summary_does_not_make_the_case_visible(world, case):
     assign_perm(Action.VIEW_IDENTITY.value, world.nobody, case)
-    assert list(cases_visible_to(world.nobody)) == []
+    assert list(cases_visible_to(access_scope(world.nobody))) == []
     assert gate(world.nobody, case.pk, Action.VIEW_IDENTITY) == NOT_FOUND
 
 
@@ -191,7 +192,7 @@ def test_per_case_share_through_a_group(world, case):
     group = factories.GroupFactory()
     world.nobody.groups.add(group)
     assign_perm(Action.VIEW_SUMMARY.value, group, case)
-    assert list(cases_visible_to(world.nobody)) == [case]
+    assert list(cases_visible_to(access_scope(world.nobody))) == [case]
     assert gate(world.nobody, case.pk, Action.VIEW_SUMMARY) == OK
     remove_perm(Action.VIEW_SUMMARY.value, group, case)
     assert gate(world.nobody, case.pk, Action.VIEW_SUMMARY) == NOT_FOUND
@@ -208,11 +209,11 @@ def test_school_role_held_through_a_group(world, case):
     for codename in ("view_case_summary", "view_pupil_identity", "flag_pupil", "edit_flag"):
         assign_perm(codename, group, world.school)
 
-    assert list(cases_visible_to(member)) == [case]
+    assert list(cases_visible_to(access_scope(member))) == [case]
     assert gate(member, case.pk, Action.VIEW_IDENTITY) == OK
     assert gate(member, case.pk, Action.EDIT_FLAG) == OK
     assert gate(member, case.pk, Action.VIEW_NOTES) == FORBIDDEN
-    assert outcome_of(lambda: school_for_user(member, world.school.pk, Action.FLAG)) == OK
+    assert outcome_of(lambda: school_for(access_scope(member), world.school.pk, Action.FLAG)) == OK
 
     member.groups.remove(group)
     assert gate(member, case.pk, Action.VIEW_SUMMARY) == NOT_FOUND
@@ -227,7 +228,7 @@ def test_centre_role_held_through_a_group(world, case):
         assign_perm(codename, group, world.centre)
     assign_perm("view_case_summary", group, world.other_school)  # an unrelated grant stays unrelated
 
-    assert list(cases_visible_to(member)) == [case]
+    assert list(cases_visible_to(access_scope(member))) == [case]
     assert gate(member, case.pk, Action.VIEW_NOTES) == OK
     assert gate(member, case.pk, Action.LOG_CONTACT) == OK
     assert gate(member, case.pk, Action.ACCEPT) == FORBIDDEN
@@ -243,7 +244,7 @@ def test_global_role_held_through_a_group(world, case):
         *Permission.objects.filter(content_type=case_type, codename__in=["view_case_summary", "route_case"])
     )
     unrelated = factories.CaseFactory(pupil__school=world.other_school)
-    assert set(cases_visible_to(member)) == {case, unrelated}
+    assert set(cases_visible_to(access_scope(member))) == {case, unrelated}
     assert gate(member, case.pk, Action.ROUTE) == OK
     assert gate(member, unrelated.pk, Action.VIEW_IDENTITY) == FORBIDDEN
 
@@ -260,19 +261,19 @@ def test_user_with_roles_in_two_schools_sees_both_schools_cases(world, case):
     services.role_grant(user=cpe, role=Role.SCHOOL_STAFF, organisation=world.school)
     services.role_grant(user=cpe, role=Role.SCHOOL_STAFF, organisation=world.other_school)
 
-    assert set(cases_visible_to(cpe)) == {case, mine}
+    assert set(cases_visible_to(access_scope(cpe))) == {case, mine}
     assert gate(cpe, case.pk, Action.EDIT_FLAG) == OK
     assert gate(cpe, mine.pk, Action.EDIT_FLAG) == OK
     assert gate(cpe, not_mine.pk, Action.VIEW_SUMMARY) == NOT_FOUND
-    assert outcome_of(lambda: school_for_user(cpe, world.other_school.pk, Action.FLAG)) == OK
-    assert outcome_of(lambda: school_for_user(cpe, third_school.pk, Action.FLAG)) == NOT_FOUND
+    assert outcome_of(lambda: school_for(access_scope(cpe), world.other_school.pk, Action.FLAG)) == OK
+    assert outcome_of(lambda: school_for(access_scope(cpe), third_school.pk, Action.FLAG)) == FORBIDDEN
 
 
 @pytest.mark.django_db
 def test_school_staff_who_also_works_at_a_centre_gets_the_union_on_each_case(world, case):
     services.role_grant(user=world.school_staff, role=Role.ANIMATOR, organisation=world.other_centre)
     elsewhere = factories.CaseFactory(in_progress=True, centre=world.other_centre, pupil__school=world.other_school)
-    assert set(cases_visible_to(world.school_staff)) == {case, elsewhere}
+    assert set(cases_visible_to(access_scope(world.school_staff))) == {case, elsewhere}
     # Notes of their own school's case stay closed to them: the centre role is on another centre.
     assert gate(world.school_staff, case.pk, Action.VIEW_NOTES) == FORBIDDEN
     assert gate(world.school_staff, elsewhere.pk, Action.VIEW_NOTES) == OK
@@ -299,8 +300,8 @@ def test_unknown_uuid_is_not_found(world, case, actor):
 
 @pytest.mark.django_db
 def test_uuid_object_and_uppercase_string_reach_the_same_case(world, case):
-    assert case_for_user(world.school_staff, case.pk, Action.VIEW_SUMMARY) == case
-    assert case_for_user(world.school_staff, str(case.pk).upper(), Action.VIEW_SUMMARY) == case
+    assert case_for(access_scope(world.school_staff), case.pk, Action.VIEW_SUMMARY) == case
+    assert case_for(access_scope(world.school_staff), str(case.pk).upper(), Action.VIEW_SUMMARY) == case
 
 
 # Declined, inactive ------------------------------------------------------------------------------
@@ -317,7 +318,7 @@ def test_declined_case_is_no_longer_visible_to_the_centre(world):
     assert case.centre is None and case.status == Status.FLAGGED
     for actor in ("animator", "manager"):
         user = ACTORS[actor](world)
-        assert case not in list(cases_visible_to(user))
+        assert case not in list(cases_visible_to(access_scope(user)))
         for action in Action:
             assert gate(user, case.pk, action) == NOT_FOUND, (actor, action)
     assert gate(world.school_staff, case.pk, Action.VIEW_IDENTITY) == OK
@@ -340,25 +341,26 @@ def test_inactive_user_sees_nothing(world, case, actor):
     assign_perm(Action.VIEW_SUMMARY.value, user, factories.CaseFactory(pupil__school=world.other_school))
     user.is_active = False
     user.save()
-    assert list(cases_visible_to(user)) == []
+    assert list(cases_visible_to(access_scope(user))) == []
     for action in Action:
         assert gate(user, case.pk, action) == NOT_FOUND, action
-    assert outcome_of(lambda: school_for_user(user, world.school.pk, Action.FLAG)) == NOT_FOUND
-    assert outcome_of(lambda: centre_for_user(user, world.centre.pk, Action.ASSIGN)) == NOT_FOUND
+    assert outcome_of(lambda: school_for(access_scope(user), world.school.pk, Action.FLAG)) == FORBIDDEN
+    assert outcome_of(lambda: centre_for(access_scope(user), world.centre.pk, Action.ASSIGN)) == FORBIDDEN
 
 
 # Organisation-level gates ------------------------------------------------------------------------
-# The SPEC's 404/403 rule is about cases. For organisations the gates answer 403 only to someone who
-# holds some permission on that very organisation, and 404 to everyone else, coordinators included
-# (they hold no permission on organisations, only global ones).
+# The SPEC's 404/403 rule is about cases. Schools and centres are reference data every signed-in user lists
+# (GET /api/v1/schools/, /centres/), so their gates answer 403 to whoever lacks the right on one that exists,
+# and 404 only for an id that names nothing: the same answer through the API and the web.
 
+F = FORBIDDEN
 # Columns as in CASE_MATRIX.
 # fmt: off
 ORG_MATRIX = {
-    # school_for_user(user, world.school.pk, FLAG): only that school's staff flag its pupils.
-    "school:FLAG":   (OK, _, _,         _, _,  _, _, _, _),
-    # centre_for_user(user, world.centre.pk, ASSIGN): only that centre's manager assigns.
-    "centre:ASSIGN": (_,  _, FORBIDDEN, _, OK, _, _, _, _),
+    # school_for(scope, world.school.pk, FLAG): only that school's staff flag its pupils.
+    "school:FLAG":   (OK, F, F, F, F,  F, F, F, F),
+    # centre_for(scope, world.centre.pk, ASSIGN): only that centre's manager assigns.
+    "centre:ASSIGN": (F,  F, F, F, OK, F, F, F, F),
 }
 # fmt: on
 
@@ -374,24 +376,24 @@ ORG_CELLS = [
 def test_organisation_gate_matrix(world, gate_name, actor, expected):
     user = ACTORS[actor](world)
     if gate_name == "school:FLAG":
-        result = outcome_of(lambda: school_for_user(user, world.school.pk, Action.FLAG))
+        result = outcome_of(lambda: school_for(access_scope(user), world.school.pk, Action.FLAG))
     else:
-        result = outcome_of(lambda: centre_for_user(user, world.centre.pk, Action.ASSIGN))
+        result = outcome_of(lambda: centre_for(access_scope(user), world.centre.pk, Action.ASSIGN))
     assert result == expected
 
 
 @pytest.mark.django_db
 def test_organisation_gates_return_the_organisation(world):
-    assert school_for_user(world.school_staff, world.school.pk, Action.FLAG) == world.school
-    assert centre_for_user(world.manager, world.centre.pk, Action.ASSIGN) == world.centre
+    assert school_for(access_scope(world.school_staff), world.school.pk, Action.FLAG) == world.school
+    assert centre_for(access_scope(world.manager), world.centre.pk, Action.ASSIGN) == world.centre
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("actor", list(ACTORS))
 def test_organisation_gates_unknown_ids_are_not_found(world, actor):
     user = ACTORS[actor](world)
-    assert outcome_of(lambda: school_for_user(user, 999_999, Action.FLAG)) == NOT_FOUND
-    assert outcome_of(lambda: centre_for_user(user, 999_999, Action.ASSIGN)) == NOT_FOUND
+    assert outcome_of(lambda: school_for(access_scope(user), 999_999, Action.FLAG)) == NOT_FOUND
+    assert outcome_of(lambda: centre_for(access_scope(user), 999_999, Action.ASSIGN)) == NOT_FOUND
 
 
 @pytest.mark.django_db
@@ -400,5 +402,5 @@ def test_organisation_gate_follows_group_held_roles(world):
     group = factories.GroupFactory()
     member.groups.add(group)
     assign_perm("assign_animators", group, world.centre)
-    assert outcome_of(lambda: centre_for_user(member, world.centre.pk, Action.ASSIGN)) == OK
-    assert outcome_of(lambda: centre_for_user(member, world.other_centre.pk, Action.ASSIGN)) == NOT_FOUND
+    assert outcome_of(lambda: centre_for(access_scope(member), world.centre.pk, Action.ASSIGN)) == OK
+    assert outcome_of(lambda: centre_for(access_scope(member), world.other_centre.pk, Action.ASSIGN)) == FORBIDDEN

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 from django.utils import timezone, translation
 
+from outreach.access import access_scope
 from outreach.management.commands.seed_demo import ACCOUNTS, CENTRES, NEIGHBOURHOODS, SCHOOLS
 from outreach.models import (
     AccessLog,
@@ -28,9 +29,9 @@ from outreach.models import (
     SupportKind,
     TutoringSession,
 )
-from outreach.selectors import access_scope, centres_covering, overdue_conditions
+from outreach.roles import Role
+from outreach.selectors import centres_covering, overdue_conditions
 from schools.models import Level, Pupil, School, validate_uai
-from schools.permissions import Role
 
 pytestmark = pytest.mark.clock
 

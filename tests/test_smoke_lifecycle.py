@@ -2,8 +2,8 @@ import pytest
 from django.utils import timezone
 
 from outreach import services
+from outreach.access import access_scope, case_for, cases_visible_to
 from outreach.models import AccessLog, CaseEvent, Status
-from outreach.selectors import case_for_user, cases_visible_to
 from schools.permissions import Action
 
 
@@ -18,7 +18,7 @@ def test_flag_to_confirmed_return(world, pupil_data):
         actor=world.school_staff, school=world.school, pupil=pupil_data(), reasons=["long_absence"]
     )
     assert again.pk == case.pk and not created_again
-    case = case_for_user(world.manager, case.pk, Action.ACCEPT)
+    case = case_for(access_scope(world.manager), case.pk, Action.ACCEPT)
     services.case_accept(actor=world.manager, case=case)
     services.case_assign(actor=world.manager, case=case, animators=[world.animator])
     services.contact_log(
@@ -36,5 +36,5 @@ def test_flag_to_confirmed_return(world, pupil_data):
     kinds = list(CaseEvent.objects.filter(case=case).values_list("kind", flat=True))
     assert kinds == ["flagged", "auto_routed", "accepted", "assigned", "contact_logged", "closed", "return_confirmed"]
     assert AccessLog.objects.filter(case=case).count() == len(kinds) + 1
-    assert list(cases_visible_to(world.other_school_staff)) == []
-    assert list(cases_visible_to(world.coordinator)) == [case]
+    assert list(cases_visible_to(access_scope(world.other_school_staff))) == []
+    assert list(cases_visible_to(access_scope(world.coordinator))) == [case]

@@ -9,11 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from outreach import services
+from outreach.csv_import import CSV_COLUMNS, MAX_UPLOAD_ROWS
 from outreach.models import AccessLog, Case, Status
-from outreach.school_forms import CSV_COLUMNS, MAX_UPLOAD_ROWS
+from outreach.roles import Role
 from outreach.services import role_grant
 from schools.models import Guardian, Pupil
-from schools.permissions import Role
 from tests import factories
 
 FLAG_URL = reverse("outreach:flag")
@@ -263,7 +263,7 @@ def test_a_guardian_row_without_a_name_is_an_error_in_that_row(client, world):
 
 @pytest.mark.django_db
 def test_an_unmapped_service_error_goes_on_top_in_an_alert(client, world, monkeypatch):
-    from schools.errors import InvalidInput
+    from schools.domain_errors import InvalidInput
 
     def refuse(**kwargs):
         raise InvalidInput(fields={"pupil.school": ["The school is archived."]})

@@ -10,19 +10,14 @@ from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET
 
+from outreach.access import request_scope
 from outreach.navigation import home_url_for
-from outreach.selectors import access_scope
-from schools.errors import ActionForbidden, DomainError, NotFound
-
-
-def scope_of(request):
-    if not hasattr(request, "radar_scope"):
-        request.radar_scope = access_scope(request.user)
-    return request.radar_scope
+from schools.domain_errors import ActionForbidden, DomainError, NotFound
 
 
 def pupil_page(view):
-    """Logged-in only, never cached (pupils' data), and the gate's not-found is a plain 404."""
+    """Logged-in only, never cached (pupils' data), and the gates' answers as pages: not found is a 404,
+    forbidden a 403."""
 
     @login_required
     @wraps(view)
@@ -54,7 +49,7 @@ def show_domain_error(form: forms.Form, error: DomainError, prefix: str = "") ->
 @login_required
 @require_GET
 def home(request):
-    return redirect(home_url_for(scope_of(request)))
+    return redirect(home_url_for(request_scope(request)))
 
 
 @login_required

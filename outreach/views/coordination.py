@@ -5,8 +5,6 @@ Thin views: figures come from outreach/dashboard.py and outreach/reports.py, sco
 from datetime import date, datetime, time
 from urllib.parse import urlencode
 
-from django import forms
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Min, Q
 from django.shortcuts import render
@@ -18,12 +16,21 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from outreach import dashboard
+from outreach.access import (
+    cases_visible_to,
+    funders_cases,
+    request_scope,
+    require_coordinator,
+    require_global,
+    require_somewhere,
+)
 from outreach.charts import bar_chart, fmt
 from outreach.exports import csv_stream
+from outreach.forms import AccessLogFilterForm, ReportForm
 from outreach.models import AccessAction, AccessLog, EventKind, Outcome, Reason, SupportKind
-from outreach.reports import GROUPINGS, funders_cases, funders_report, outcome_report
-from outreach.selectors import cases_visible_to
-from outreach.views.common import pupil_page, scope_of
+from outreach.redaction import disclosure
+from outreach.reports import GROUPINGS, funders_report, outcome_report
+from outreach.views.common import pupil_page
 from schools.models import Level, Sex
 from schools.permissions import Action
 
@@ -31,10 +38,9 @@ TRIAGE_PAGE_SIZE = 50
 ACCESS_LOG_PAGE_SIZE = 100
 
 
-def _require_coordinator(request):
-    scope = scope_of(request)
-    if not scope.is_coordinator:
-        raise PermissionDenied
+def _coordinator_scope(request):
+    scope = request_scope(request)
+    require_coordinator(scope)
     return scope
 
 
@@ -52,7 +58,7 @@ def _query_without(request, *names: str) -> str:
 # Triage ----------------------------------------------------------------------------------------
 
 
-def _triage_rows(cases, coverage: dashboard.Coverage, *, exclude_current: bool = False) -> list[dict]:
+def _triage_rows(scope, cases, coverage: dashboard.Coverage, *, exclude_current: bool = False) -> list[dict]:
     rows = []
     for case in cases:
         suggestions = coverage.suggest(neighbourhood_name=case.pupil.neighbourhood, postcode=case.pupil.postcode)
@@ -63,6 +69,7 @@ def _triage_rows(cases, coverage: dashboard.Coverage, *, exclude_current: bool =
                 "case": case,
                 "suggestions": suggestions,
                 "selected": suggestions[0].pk if len(suggestions) == 1 else None,
+                "decline_note_visible": disclosure(scope, case).event_note_visible(EventKind.DECLINED),
             }
         )
     return rows
@@ -73,8 +80,8 @@ def _triage_rows(cases, coverage: dashboard.Coverage, *, exclude_current: bool =
 def triage_page(request):
     """Cases waiting for a centre, the longest waiting first, each with the centre coverage suggests
     and a form that routes it (posted to the case's `route` step)."""
-    scope = _require_coordinator(request)
-    visible = cases_visible_to(request.user, scope=scope)
+    scope = _coordinator_scope(request)
+    visible = cases_visible_to(scope)
     now = timezone.now()
     page = Paginator(dashboard.triage_queue(visible, now), TRIAGE_PAGE_SIZE).get_page(request.GET.get("page"))
     late = Paginator(dashboard.late_acceptances(visible, now), TRIAGE_PAGE_SIZE).get_page(request.GET.get("late"))
@@ -84,9 +91,9 @@ def triage_page(request):
         "outreach/triage.html",
         {
             "page": page,
-            "rows": _triage_rows(page.object_list, coverage),
+            "rows": _triage_rows(scope, page.object_list, coverage),
             "late_page": late,
-            "late_rows": _triage_rows(late.object_list, coverage, exclude_current=True),
+            "late_rows": _triage_rows(scope, late.object_list, coverage, exclude_current=True),
             "centres": coverage.centres,
             "page_query": _query_without(request, "page"),
             "late_query": _query_without(request, "late"),
@@ -113,8 +120,8 @@ def _outcome_chart(chart_id: str, title: str, description: str, row_header: str,
 @pupil_page
 @require_GET
 def dashboard_page(request):
-    scope = _require_coordinator(request)
-    cases = cases_visible_to(request.user, scope=scope)
+    scope = _coordinator_scope(request)
+    cases = cases_visible_to(scope)
     now = timezone.now()
     months = dashboard.last_months(12, timezone.localdate(now))
     since = months[0]
@@ -161,14 +168,14 @@ def dashboard_page(request):
             _("Outcomes by centre, %(period)s") % {"period": period},
             _("Cases closed in the last 12 months, by centre and outcome."),
             _("Centre"),
-            dashboard.outcomes_by(user=request.user, scope=scope, group_by="centre", since=since),
+            dashboard.outcomes_by(scope=scope, group_by="centre", since=since),
         ),
         _outcome_chart(
             "chart-outcomes-school",
             _("Outcomes by school, %(period)s") % {"period": period},
             _("Cases closed in the last 12 months, by school and outcome."),
             _("School"),
-            dashboard.outcomes_by(user=request.user, scope=scope, group_by="school", since=since),
+            dashboard.outcomes_by(scope=scope, group_by="school", since=since),
         ),
         bar_chart(
             chart_id="chart-overdue",
@@ -214,38 +221,6 @@ def dashboard_page(request):
 # Outcome reports -------------------------------------------------------------------------------
 
 
-class ReportForm(forms.Form):
-    group_by = forms.ChoiceField(
-        label=gettext_lazy("Group by"),
-        initial="centre",
-        choices=[
-            ("centre", gettext_lazy("Centre")),
-            ("school", gettext_lazy("School")),
-            ("month", gettext_lazy("Month of closure")),
-            ("reason", gettext_lazy("Flag reason")),
-            ("neighbourhood", gettext_lazy("Neighbourhood")),
-        ],
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # `from` and `to` as in the API; `from` cannot be a class attribute.
-        date_input = {"type": "date"}
-        self.fields = {
-            "from": forms.DateField(
-                label=gettext_lazy("Closed from"), required=False, widget=forms.DateInput(date_input)
-            ),
-            "to": forms.DateField(label=gettext_lazy("Closed to"), required=False, widget=forms.DateInput(date_input)),
-            **self.fields,
-        }
-
-    def clean(self):
-        data = super().clean()
-        if data.get("from") and data.get("to") and data["from"] > data["to"]:
-            self.add_error("to", _("The end date is before the start date."))
-        return data
-
-
 def _group_label(group_by: str, row: dict) -> str:
     label = row["label"]
     if group_by == "reason" and label in Reason.values:
@@ -260,9 +235,8 @@ def _group_label(group_by: str, row: dict) -> str:
 @pupil_page
 @require_GET
 def reports_page(request):
-    scope = scope_of(request)
-    if not scope.has_anywhere(Action.VIEW_REPORTS):
-        raise PermissionDenied
+    scope = request_scope(request)
+    require_somewhere(scope, Action.VIEW_REPORTS)
     data = request.GET.copy() if request.GET else None
     if data is not None:
         data.setdefault("group_by", "centre")
@@ -283,7 +257,6 @@ def reports_page(request):
                 "counts": [{"header": label, "value": row[value]} for value, label in outcomes],
             }
             for row in outcome_report(
-                user=request.user,
                 scope=scope,
                 group_by=group_by,
                 closed_from=filters.get("from"),
@@ -403,10 +376,8 @@ def _funders_sections(report: dict) -> list[dict]:
 @pupil_page
 @require_GET
 def funders_report_page(request):
-    scope = scope_of(request)
-    if not scope.has_anywhere(Action.VIEW_FUNDERS_REPORT):
-        raise PermissionDenied
-    cases = funders_cases(user=request.user, scope=scope)
+    scope = request_scope(request)
+    cases = funders_cases(scope)
     this_year = timezone.localdate().year
     first = cases.aggregate(first=Min("flagged_at"))["first"]
     first_year = min(timezone.localtime(first).year, this_year) if first else this_year
@@ -438,26 +409,6 @@ def funders_report_page(request):
 # Access log ------------------------------------------------------------------------------------
 
 
-class AccessLogFilterForm(forms.Form):
-    user = forms.CharField(
-        label=gettext_lazy("User"), required=False, max_length=150, help_text=gettext_lazy("Exact username")
-    )
-    case = forms.CharField(label=gettext_lazy("Case reference"), required=False, max_length=20)
-    action = forms.ChoiceField(
-        label=gettext_lazy("Action"), required=False, choices=[("", gettext_lazy("Any")), *AccessAction.choices]
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        date_input = {"type": "date"}
-        self.fields["from"] = forms.DateField(
-            label=gettext_lazy("From (date)"), required=False, widget=forms.DateInput(date_input)
-        )
-        self.fields["to"] = forms.DateField(
-            label=gettext_lazy("To"), required=False, widget=forms.DateInput(date_input)
-        )
-
-
 def _cursor(raw: str):
     """`<ISO datetime>_<pk>` of the row a page starts after (or before); None if absent or malformed."""
     at, _sep, pk = (raw or "").rpartition("_")
@@ -486,8 +437,7 @@ def _page_url(request, **cursor: str) -> str:
 @require_GET
 def access_log_page(request):
     """Newest first, 100 a page, keyset-paginated on (at, pk): one query whatever the page or the filters."""
-    if Action.VIEW_ACCESS_LOG not in scope_of(request).global_perms:
-        raise PermissionDenied
+    require_global(request_scope(request), Action.VIEW_ACCESS_LOG)
     form = AccessLogFilterForm(request.GET or None)
     entries = AccessLog.objects.select_related("user", "case", "pupil")
     if form.is_bound and form.is_valid():

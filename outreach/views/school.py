@@ -1,51 +1,44 @@
 """School staff: flag a pupil (form or CSV file, with a per-row report) and edit a flag while the case is open."""
 
-import logging
-
 from django import forms as django_forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from outreach import services
+from outreach.access import case_for, request_scope, schools_to_flag_for
 from outreach.audit import record_read
-from outreach.forms import FlagEditForm
-from outreach.models import OPEN_STATUSES, AccessAction, Neighbourhood, Reason
-from outreach.school_forms import (
+from outreach.csv_import import (
     CSV_COLUMN_HELP,
     CSV_COLUMNS,
-    MAX_GUARDIANS,
     REQUIRED_COLUMNS,
+    FlagUploadForm,
+    csv_template,
+    import_rows,
+)
+from outreach.forms import (
     AddressForm,
     FlagDetailsForm,
     FlagSchoolForm,
-    FlagUploadForm,
     GuardianFormSet,
     PupilForm,
-    RowReader,
-    csv_column_of,
     pupil_arguments,
 )
-from outreach.selectors import case_for_user
-from outreach.views.common import pupil_page, scope_of, show_domain_error
-from schools.errors import ActionForbidden, DomainError, InvalidInput
-from schools.models import School
-from schools.permissions import Action
+from outreach.models import AccessAction, Neighbourhood, Reason
+from outreach.steps import STEPS
+from outreach.views.common import pupil_page, show_domain_error
+from schools.domain_errors import ActionForbidden, DomainError, InvalidInput
+from schools.validators import MAX_GUARDIANS
 
 GUARDIANS_PREFIX = "guardians"
 
-logger = logging.getLogger(__name__)
 
-
-def _flag_schools(request) -> list[School]:
+def _flag_schools(request):
     """The schools the user may flag for; 403 for anyone who may flag nowhere."""
-    school_ids = scope_of(request).schools_with(Action.FLAG)
-    if not school_ids:
-        raise PermissionDenied
-    return list(School.objects.filter(pk__in=school_ids).order_by("name"))
+    return schools_to_flag_for(request_scope(request))
 
 
 def place_errors(error: DomainError, targets: list[tuple[str, django_forms.Form, bool]]) -> list[str]:
@@ -158,6 +151,7 @@ def flag_page(request):
     try:
         case, created = services.case_flag(
             actor=request.user,
+            scope=request_scope(request),
             school=school_form.chosen_school(),
             pupil=pupil_arguments(
                 pupil_form.cleaned_data, address_form.cleaned_data, [guardian for _index, guardian in filled]
@@ -168,8 +162,8 @@ def flag_page(request):
             half_days_missed=details["half_days_missed"],
             last_seen_on=details["last_seen_on"],
         )
-    except ActionForbidden as error:
-        raise PermissionDenied from error
+    except ActionForbidden:
+        raise
     except DomainError as error:
         targets = [
             (f"pupil.guardians.{service_index}.", guardians.forms[row_index], True)
@@ -195,42 +189,9 @@ def flag_page(request):
 
 
 def _csv_template() -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response = HttpResponse(csv_template(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="radar-flags-template.csv"'
-    # A byte order mark and semicolons: what a French spreadsheet expects when it opens the file.
-    response.write("\ufeff" + ";".join(CSV_COLUMNS) + "\r\n")
     return response
-
-
-def _import(actor, school: School, rows) -> list[dict]:
-    """Flags each row on its own: a bad row is reported and never blocks the others (each flag is atomic)."""
-    reader, report = RowReader(), []
-    for row in rows:
-        reader.read(row)
-        result = {"number": row.number, "cells": row.cells, "case": None, "errors": row.errors}
-        if not row.errors:
-            try:
-                case, created = services.case_flag(actor=actor, school=school, **row.arguments)
-            except DomainError as error:
-                if not error.fields:
-                    row.errors[""] = [error.message]
-                for key, key_messages in error.fields.items():
-                    row.errors.setdefault(csv_column_of(key), []).extend(key_messages)
-            except Exception:
-                # The row's flag was rolled back whole; the rows before it stay flagged, the ones after still run.
-                logger.exception("CSV import: row %s could not be flagged", row.number)
-                row.errors[""] = [_("This row could not be flagged because of an error on our side.")]
-            else:
-                result.update(case=case, status="created" if created else "existing")
-        if row.errors:
-            result["status"] = "error"
-            result["errors"] = sorted(row.errors.items(), key=lambda item: _column_order(item[0]))
-        report.append(result)
-    return report
-
-
-def _column_order(column: str) -> int:
-    return CSV_COLUMNS.index(column) if column in CSV_COLUMNS else -1
 
 
 @pupil_page
@@ -242,7 +203,9 @@ def flag_upload_page(request):
     form = FlagUploadForm(request.POST or None, request.FILES or None, schools=schools)
     report = None
     if request.method == "POST" and form.is_valid():
-        report = _import(request.user, form.chosen_school(), form.rows)
+        report = import_rows(
+            actor=request.user, scope=request_scope(request), school=form.chosen_school(), rows=form.rows
+        )
     context = {
         "form": form,
         "report": report,
@@ -259,36 +222,24 @@ def flag_upload_page(request):
 @pupil_page
 @require_http_methods(["GET", "POST"])
 def flag_edit_page(request, case_id):
-    try:
-        case = case_for_user(request.user, case_id, Action.EDIT_FLAG, scope=scope_of(request))
-    except ActionForbidden as error:
-        raise PermissionDenied from error
-    if case.status not in OPEN_STATUSES:
+    """The `edit_flag` step, on a page of its own: the same fields as when flagging."""
+    step = STEPS["edit_flag"]
+    scope = request_scope(request)
+    case = case_for(scope, case_id, step.action)
+    if not step.offered(scope, case):
         messages.error(request, _("The flag can only be edited while the case is open."))
         return redirect("outreach:case", case_id=case.pk)
-    initial = {
-        "reasons": list(case.reasons.values_list("reason", flat=True)),
-        "details": case.details,
-        "urgency": case.urgency,
-        "half_days_missed": case.half_days_missed,
-        "last_seen_on": case.last_seen_on,
-    }
-    form = FlagEditForm(request.POST or None, initial=initial)
-    # A date input only shows an ISO date, whatever the language's own date format.
-    form.fields["last_seen_on"].widget.format = "%Y-%m-%d"
+    form = step.form(request.POST or None, case=case, now=timezone.now())
     if request.method == "POST" and form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in form.changed_data}
-        if not changes:
+        if not form.changed_data:
             messages.info(request, _("Nothing was changed."))
             return redirect("outreach:case", case_id=case.pk)
         try:
-            services.case_update_flag(actor=request.user, case=case, changes=changes)
-        except ActionForbidden as error:
-            raise PermissionDenied from error
+            step.run(form, actor=request.user, scope=scope)
         except DomainError as error:
             show_domain_error(form, error)
         else:
-            messages.success(request, _("Flag updated."))
+            messages.success(request, step.confirmation(form))
             return redirect("outreach:case", case_id=case.pk)
     elif request.method == "GET":
         record_read(user=request.user, case=case, action=AccessAction.READ_CASE, what="flag_edit")

@@ -42,9 +42,9 @@ from outreach.models import (
     Support,
     TutoringSession,
 )
+from outreach.roles import Role
 from outreach.selectors import overdue_q
 from schools.models import Level, School, validate_uai
-from schools.permissions import Role
 
 DEMO_PASSWORD = "radar-demo"  # noqa: S105 (the published password of the demo accounts, SPEC §8)
 DEMO_SEED = 2026
@@ -1114,9 +1114,9 @@ class Command(BaseCommand):
         seeder = DemoSeeder()
         with transaction.atomic():
             seeder.seed_reference_data()
-            created_cases = not seeder.demo_cases_exist()
-            if created_cases:
-                seeder.seed_cases()
+        created_cases = not seeder.demo_cases_exist()
+        if created_cases:
+            seeder.seed_cases()
         figures = seeder.summary()
         self.write_summary(figures, created_cases, time.monotonic() - started)
 

@@ -1,11 +1,12 @@
-"""The school side's forms: flag a pupil (guardians as repeatable rows) and import flags from a CSV file.
+"""Flagging pupils from a CSV file: read the file, turn each row into case_flag's arguments, flag each row.
 
-Shape and types only: the rules live in `outreach.services.case_flag` and `schools.services.pupil_upsert`,
-whose field errors the views put back next to the fields (or, for a CSV file, next to the row).
+A bad row is reported against its column and never blocks the others. The file-level checks (encoding,
+columns, size) come first, as a ValidationError on the upload form.
 """
 
 import csv
 import io
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -15,187 +16,21 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import translation
-from django.utils.text import format_lazy
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
-from outreach.forms import NOTES_HINT
+from outreach import services
+from outreach.access import AccessScope
+from outreach.forms import DATE_FORMATS, AddressForm, PupilForm, SchoolChoiceMixin
 from outreach.models import Reason, Urgency
+from schools.domain_errors import DomainError
 from schools.models import Level, School, Sex
 
-MAX_GUARDIANS = 10
+logger = logging.getLogger(__name__)
+
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_UPLOAD_ROWS = 1000
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 
-PUPIL_FORM_FIELDS = ("external_ref", "first_name", "last_name", "birth_date", "sex", "level", "class_name")
-ADDRESS_FORM_FIELDS = ("address", "postcode", "city", "neighbourhood")
-GUARDIAN_FORM_FIELDS = ("name", "relationship", "phone", "email", "language", "interpreter_needed")
-
-
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class SchoolChoiceMixin:
-    """A school select only for someone flagging for several schools; otherwise their one school, implicitly."""
-
-    def _set_schools(self, schools) -> None:
-        schools = list(schools)
-        self.only_school = schools[0] if len(schools) == 1 else None
-        if self.only_school is not None:
-            del self.fields["school"]
-        else:
-            self.fields["school"].queryset = School.objects.filter(pk__in=[school.pk for school in schools])
-
-    def chosen_school(self) -> School:
-        return self.only_school or self.cleaned_data["school"]
-
-
-class FlagSchoolForm(SchoolChoiceMixin, forms.Form):
-    school = forms.ModelChoiceField(
-        label=_("School"), queryset=School.objects.none(), empty_label=_("Choose the school")
-    )
-
-    def __init__(self, *args, schools, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._set_schools(schools)
-
-
-class PupilForm(forms.Form):
-    external_ref = forms.CharField(
-        label=_("School's pupil number"),
-        max_length=64,
-        help_text=_("The pupil's number in your school's information system."),
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
-    )
-    first_name = forms.CharField(
-        label=_("First name"), max_length=120, widget=forms.TextInput(attrs={"autocomplete": "off"})
-    )
-    last_name = forms.CharField(
-        label=_("Last name"), max_length=120, widget=forms.TextInput(attrs={"autocomplete": "off"})
-    )
-    birth_date = forms.DateField(
-        label=_("Birth date"), required=False, input_formats=DATE_FORMATS, widget=_date_input()
-    )
-    sex = forms.ChoiceField(
-        label=_("Sex"),
-        required=False,
-        choices=[("", _("Not given")), *Sex.choices],
-        initial="",
-        help_text=_("Only used, without names, for the funders' statistics."),
-        widget=forms.RadioSelect,
-    )
-    level = forms.ChoiceField(label=_("Level"), choices=Level.choices, widget=forms.RadioSelect)
-    class_name = forms.CharField(label=_("Class"), max_length=40, required=False)
-
-
-class AddressForm(forms.Form):
-    address = forms.CharField(
-        label=_("Address"), max_length=300, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
-    )
-    postcode = forms.CharField(
-        label=_("Postcode"),
-        max_length=10,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
-    )
-    city = forms.CharField(
-        label=_("City"), max_length=120, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
-    )
-    neighbourhood = forms.CharField(
-        label=_("Neighbourhood"),
-        max_length=120,
-        required=False,
-        help_text=_("Choose a known neighbourhood if you can: it decides which centre social follows the pupil."),
-        widget=forms.TextInput(attrs={"list": "neighbourhood-names", "autocomplete": "off"}),
-    )
-
-
-class GuardianForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
-    relationship = forms.CharField(
-        label=_("Relationship to the pupil"), max_length=60, required=False, help_text=_("Mother, father, aunt…")
-    )
-    phone = forms.CharField(
-        label=_("Phone"), max_length=30, required=False, widget=forms.TextInput(attrs={"type": "tel"})
-    )
-    # A CharField: the address is checked by the service, like every other way a pupil comes in.
-    email = forms.CharField(label=_("Email"), max_length=254, required=False, widget=forms.EmailInput)
-    language = forms.CharField(label=_("Language spoken at home"), max_length=60, required=False)
-    interpreter_needed = forms.BooleanField(label=_("An interpreter is needed"), required=False)
-
-
-class BaseGuardianFormSet(forms.BaseFormSet):
-    """Repeatable guardian rows: a row left empty is ignored, and `extra` can grow by one without JavaScript."""
-
-    def __init__(self, *args, extra: int | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if extra is not None:
-            self.extra = extra
-
-    def _construct_form(self, i, **kwargs):
-        kwargs.setdefault("empty_permitted", True)
-        return super()._construct_form(i, **kwargs)
-
-    def filled(self) -> list[tuple[int, dict]]:
-        """(row index, cleaned data) of the rows something was typed in."""
-        return [(index, form.cleaned_data) for index, form in enumerate(self.forms) if form.has_changed()]
-
-
-GuardianFormSet = forms.formset_factory(
-    GuardianForm,
-    formset=BaseGuardianFormSet,
-    extra=2,
-    max_num=MAX_GUARDIANS,
-    absolute_max=MAX_GUARDIANS,
-    validate_max=True,
-)
-
-
-class FlagDetailsForm(forms.Form):
-    reasons = forms.MultipleChoiceField(
-        label=_("Reasons"),
-        choices=Reason.choices,
-        help_text=_("Tick every reason that applies."),
-        widget=forms.CheckboxSelectMultiple,
-    )
-    details = forms.CharField(
-        label=_("Details"),
-        required=False,
-        help_text=format_lazy("{} {}", _("Required when the reason is “Other”."), NOTES_HINT),
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-    urgency = forms.ChoiceField(
-        label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL, widget=forms.RadioSelect
-    )
-    half_days_missed = forms.IntegerField(
-        label=_("Half-days missed in the last 4 weeks"),
-        min_value=0,
-        max_value=40,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-    )
-    last_seen_on = forms.DateField(
-        label=_("Last day seen at school"), required=False, input_formats=DATE_FORMATS, widget=_date_input()
-    )
-
-
-def pupil_arguments(pupil: dict, address: dict, guardians: list[dict]) -> dict:
-    """The `pupil` argument of case_flag from the web form.
-
-    An empty optional field keeps what Radar already holds about a known pupil; guardians replace the ones
-    on record only when at least one is given.
-    """
-    data = {
-        name: value
-        for name, value in {**pupil, **address}.items()
-        if value not in ("", None) or name in ("external_ref", "first_name", "last_name", "level")
-    }
-    if guardians:
-        data["guardians"] = [{name: guardian[name] for name in GUARDIAN_FORM_FIELDS} for guardian in guardians]
-    return data
-
-
-# CSV import ---------------------------------------------------------------------------------------------------------
 
 CSV_COLUMNS = (
     "external_ref",
@@ -221,7 +56,7 @@ CSV_COLUMNS = (
     "last_seen_on",
 )
 REQUIRED_COLUMNS = ("external_ref", "first_name", "last_name", "level", "reasons")
-CSV_PUPIL_COLUMNS = (*PUPIL_FORM_FIELDS, *ADDRESS_FORM_FIELDS)
+CSV_PUPIL_COLUMNS = (*PupilForm.base_fields, *AddressForm.base_fields)
 CSV_GUARDIAN_COLUMNS = ("name", "relationship", "phone", "email", "language")
 
 # What each column holds, for the page that documents the file.
@@ -485,3 +320,39 @@ class FlagUploadForm(SchoolChoiceMixin, forms.Form):
             )
         self.rows = read_flag_csv(upload.read())
         return upload
+
+
+def import_rows(*, actor, scope: AccessScope, school: School, rows: list[CsvRow]) -> list[dict]:
+    """Flags each row on its own: a bad row is reported and never blocks the others (each flag is atomic)."""
+    reader, report = RowReader(), []
+    for row in rows:
+        reader.read(row)
+        result = {"number": row.number, "cells": row.cells, "case": None, "errors": row.errors}
+        if not row.errors:
+            try:
+                case, created = services.case_flag(actor=actor, scope=scope, school=school, **row.arguments)
+            except DomainError as error:
+                if not error.fields:
+                    row.errors[""] = [error.message]
+                for key, key_messages in error.fields.items():
+                    row.errors.setdefault(csv_column_of(key), []).extend(key_messages)
+            except Exception:
+                # The row's flag was rolled back whole; the rows before it stay flagged, the ones after still run.
+                logger.exception("CSV import: row %s could not be flagged", row.number)
+                row.errors[""] = [gettext_now("This row could not be flagged because of an error on our side.")]
+            else:
+                result.update(case=case, status="created" if created else "existing")
+        if row.errors:
+            result["status"] = "error"
+            result["errors"] = sorted(row.errors.items(), key=lambda item: _column_order(item[0]))
+        report.append(result)
+    return report
+
+
+def _column_order(column: str) -> int:
+    return CSV_COLUMNS.index(column) if column in CSV_COLUMNS else -1
+
+
+def csv_template() -> str:
+    """The first line of a file to fill in: a byte order mark and semicolons, as a French spreadsheet expects."""
+    return "\ufeff" + ";".join(CSV_COLUMNS) + "\r\n"

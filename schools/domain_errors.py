@@ -1,4 +1,4 @@
-"""Domain errors raised by services and the access gate; the API and the web views translate them."""
+"""The errors of the domain: raised by services and gates, translated by each door (a status, a page, a message)."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -33,3 +33,17 @@ class InvalidTransition(DomainError):
 class InvalidInput(DomainError):
     code = "invalid"
     default_message = _("Some fields are invalid.")
+
+
+class StaleVersion(DomainError):
+    """The caller's copy of the case (its ETag) is older than the case: read it again before changing it."""
+
+    code = "stale"
+    default_message = _("The case changed since you read it: read it again before changing it.")
+
+
+class Conflict(DomainError):
+    """Another write on the same rows got in the way (a deadlock, a serialization failure): nothing was written."""
+
+    code = "conflict"
+    default_message = _("Someone else was changing the same case at the same moment: nothing was saved, try again.")
