@@ -31,8 +31,9 @@ run: seed
 	@echo ""
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
+# Two workers (pytest-xdist): CI machines have two cores.
 test: install
-	DEBUG=1 $(BIN)/pytest $(PYTEST_ARGS)
+	DEBUG=1 $(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 # The date-dependent tests (marked `clock`) with the clock stopped, Paris time, where calendars go wrong:
 # both DST changes, the turn of the year, and a 29 February.
@@ -47,9 +48,12 @@ test-dates: install
 screenshots: install
 	RADAR_SCREENSHOTS=1 DEBUG=1 $(BIN)/pytest tests/browser
 
+# Style, the import contracts (schools <- outreach <- api; access, steps and redaction below the doors) and types.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	DEBUG=1 $(BIN)/lint-imports
+	DEBUG=1 $(BIN)/mypy
 
 messages: install
 	DEBUG=1 $(PY) manage.py makemessages -l fr -l en --ignore=.venv --ignore=tests --ignore=staticfiles

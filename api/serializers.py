@@ -398,30 +398,8 @@ class FundersReportSerializer(serializers.Serializer):
     outcomes = _counts("Cases closed during the year, by outcome.")
 
 
-class ExportGuardianSerializer(serializers.Serializer):
-    name = StrictCharField()
-    relationship = StrictCharField()
-    phone = StrictCharField()
-    email = StrictCharField()
-    language = StrictCharField()
-    interpreter_needed = StrictBooleanField()
-
-
-class ExportPupilSerializer(serializers.Serializer):
-    id = StrictIntegerField()
+class ExportPupilSerializer(PupilSerializer):
     school = StrictCharField(help_text="UAI.")
-    external_ref = StrictCharField()
-    first_name = StrictCharField()
-    last_name = StrictCharField()
-    birth_date = serializers.DateField(allow_null=True)
-    sex = StrictCharField()
-    level = StrictCharField()
-    class_name = StrictCharField()
-    address = StrictCharField()
-    postcode = StrictCharField()
-    city = StrictCharField()
-    neighbourhood = StrictCharField()
-    guardians = ExportGuardianSerializer(many=True)
 
 
 class ExportSupportSerializer(serializers.Serializer):

@@ -7,11 +7,11 @@ for what the caller may not know exists, forbidden for an action they may not ta
 
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet, Value
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from outreach.models import (
@@ -140,7 +140,8 @@ def access_scope(user) -> AccessScope:
         org_rows(CentreGroupObjectPermission, "centre", group__user=user),
         all=True,
     )
-    school_rows, centre_rows = [], []
+    school_rows: list[tuple[int, str]] = []
+    centre_rows: list[tuple[int, str]] = []
     for kind, org_id, codename in org_perm_rows:
         (school_rows if kind == "school" else centre_rows).append((org_id, codename))
 
@@ -163,8 +164,8 @@ def access_scope(user) -> AccessScope:
     )
 
 
-def _http_request(request) -> HttpRequest:
-    """DRF wraps Django's request; the scope is kept on Django's, which both doors share."""
+def _http_request(request) -> Any:
+    """DRF wraps Django's request; the scope is kept on Django's (as `radar_scope`), which both doors share."""
     return getattr(request, "_request", request)
 
 

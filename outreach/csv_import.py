@@ -21,10 +21,12 @@ from django.utils.translation import gettext_lazy as _
 
 from outreach import services
 from outreach.access import AccessScope
-from outreach.forms import DATE_FORMATS, AddressForm, PupilForm, SchoolChoiceMixin
+from outreach.forms import DATE_FORMATS, SchoolChoiceMixin
 from outreach.models import Reason, Urgency
+from outreach.services import FLAG_FIELDS
 from schools.domain_errors import DomainError
 from schools.models import Level, School, Sex
+from schools.services import PUPIL_FIELDS
 
 logger = logging.getLogger(__name__)
 
@@ -32,33 +34,16 @@ MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_UPLOAD_ROWS = 1000
 
 
+CSV_GUARDIAN_COLUMNS = ("name", "relationship", "phone", "email", "language")
+# The pupil as the school knows them, one guardian, then the flag.
 CSV_COLUMNS = (
     "external_ref",
-    "first_name",
-    "last_name",
-    "birth_date",
-    "sex",
-    "level",
-    "class_name",
-    "address",
-    "postcode",
-    "city",
-    "neighbourhood",
-    "guardian_name",
-    "guardian_relationship",
-    "guardian_phone",
-    "guardian_email",
-    "guardian_language",
-    "reasons",
-    "details",
-    "urgency",
-    "half_days_missed",
-    "last_seen_on",
+    *PUPIL_FIELDS,
+    *(f"guardian_{name}" for name in CSV_GUARDIAN_COLUMNS),
+    *FLAG_FIELDS,
 )
 REQUIRED_COLUMNS = ("external_ref", "first_name", "last_name", "level", "reasons")
-CSV_PUPIL_COLUMNS = (*PupilForm.base_fields, *AddressForm.base_fields)
-CSV_GUARDIAN_COLUMNS = ("name", "relationship", "phone", "email", "language")
-
+CSV_PUPIL_COLUMNS = ("external_ref", *PUPIL_FIELDS)
 # What each column holds, for the page that documents the file.
 CSV_COLUMN_HELP = {
     "external_ref": _("The pupil's number in your school's information system."),

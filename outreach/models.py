@@ -582,3 +582,24 @@ class AccessLog(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.action} {self.what}"
+
+
+class SubmissionToken(models.Model):
+    """The one-time token of one rendered web form (outreach/views/once.py): the first submit claims it, a replay
+    (double tap, slow network) finds it and is sent to what the first submit produced, `redirect_to`, instead of
+    writing again. A guard of the web pages, not a domain rule: the API never uses it.
+
+    A token is useless after a day (no form is submitted a day after it was rendered, and a replay comes within
+    seconds): rows older than 24 hours may be deleted at any time."""
+
+    token = models.UUIDField(_("token"), unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False, db_index=True)
+    redirect_to = models.CharField(_("redirect to"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("submission token")
+        verbose_name_plural = _("submission tokens")
+
+    def __str__(self) -> str:
+        return str(self.token)

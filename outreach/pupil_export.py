@@ -5,13 +5,10 @@ from django.db import transaction
 from outreach.access import AccessScope, require_global
 from outreach.audit import access_log_write
 from outreach.models import AccessAction, AccessLog, Case
+from outreach.redaction import person_name, pupil_identity
 from schools.domain_errors import NotFound
 from schools.models import Pupil
 from schools.permissions import Action
-
-
-def _person(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
 
 
 @transaction.atomic
@@ -38,32 +35,7 @@ def pupil_export(*, actor, scope: AccessScope, pupil_id: int) -> dict:
     access_log_write(user=actor, action=AccessAction.EXPORT, what="pupil_export", pupil_id=pupil.pk)
     accesses = AccessLog.objects.filter(pupil=pupil).select_related("user").order_by("at", "pk")
     return {
-        "pupil": {
-            "id": pupil.pk,
-            "school": pupil.school.uai,
-            "external_ref": pupil.external_ref,
-            "first_name": pupil.first_name,
-            "last_name": pupil.last_name,
-            "birth_date": pupil.birth_date,
-            "sex": pupil.sex,
-            "level": pupil.level,
-            "class_name": pupil.class_name,
-            "address": pupil.address,
-            "postcode": pupil.postcode,
-            "city": pupil.city,
-            "neighbourhood": pupil.neighbourhood,
-            "guardians": [
-                {
-                    "name": g.name,
-                    "relationship": g.relationship,
-                    "phone": g.phone,
-                    "email": g.email,
-                    "language": g.language,
-                    "interpreter_needed": g.interpreter_needed,
-                }
-                for g in pupil.guardians.all()
-            ],
-        },
+        "pupil": pupil_identity(pupil) | {"school": pupil.school.uai},
         "cases": [
             {
                 "id": case.pk,
@@ -89,7 +61,7 @@ def pupil_export(*, actor, scope: AccessScope, pupil_id: int) -> dict:
                         "notes": c.notes,
                         "next_step": c.next_step,
                         "next_step_due_on": c.next_step_due_on,
-                        "author": _person(c.author),
+                        "author": person_name(c.author),
                         "supports": [{"kind": s.kind, "detail": s.detail} for s in c.supports.all()],
                     }
                     for c in case.contacts.all()
@@ -101,7 +73,7 @@ def pupil_export(*, actor, scope: AccessScope, pupil_id: int) -> dict:
                         "subjects": t.subjects,
                         "attended": t.attended,
                         "notes": t.notes,
-                        "author": _person(t.author),
+                        "author": person_name(t.author),
                     }
                     for t in case.tutoring_sessions.all()
                 ],
@@ -119,7 +91,7 @@ def pupil_export(*, actor, scope: AccessScope, pupil_id: int) -> dict:
                         "kind": e.kind,
                         "from_status": e.from_status,
                         "to_status": e.to_status,
-                        "actor": _person(e.actor),
+                        "actor": person_name(e.actor),
                         "note": e.note,
                     }
                     for e in case.events.all()
@@ -128,7 +100,7 @@ def pupil_export(*, actor, scope: AccessScope, pupil_id: int) -> dict:
             for case in cases
         ],
         "accesses": [
-            {"at": a.at, "user": _person(a.user), "action": a.action, "what": a.what, "ip_address": a.ip_address}
+            {"at": a.at, "user": person_name(a.user), "action": a.action, "what": a.what, "ip_address": a.ip_address}
             for a in accesses
         ],
     }

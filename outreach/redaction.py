@@ -10,11 +10,13 @@ The rules (SPEC §4):
   a stable key;
 - free text about the family (contact and tutoring notes, next steps, the closing note) only to `view_case_notes`;
 - a pseudonymised caller never reads free text written by a person: event notes included, whatever the event.
-  What the services write themselves (who was assigned, who handed over to whom) names staff, never the pupil.
+  What the services write themselves (who was assigned, who handed over to whom) names staff, never the pupil;
+- why a coordinator revealed a pupil is read in the access log only.
 """
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 
@@ -31,6 +33,8 @@ GENERATED_NOTES = frozenset({EventKind.ASSIGNED, EventKind.HANDED_OVER})
 WORKFLOW_NOTES = frozenset(
     {EventKind.ROUTED, EventKind.AUTO_ROUTED, EventKind.DECLINED, EventKind.REOPENED, EventKind.WITHDRAWN}
 )
+# Why a coordinator revealed a pupil is for the audit of access: it is read in the access log, not the timeline.
+AUDIT_NOTES = frozenset({EventKind.IDENTITY_REVEALED})
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,8 @@ class Disclosure:
     notes: bool
 
     def event_note_visible(self, kind: str) -> bool:
+        if kind in AUDIT_NOTES:
+            return False
         if kind in GENERATED_NOTES:
             return True
         if kind in WORKFLOW_NOTES:
@@ -114,6 +120,7 @@ def case_view(scope: AccessScope, case: Case) -> dict:
     """A case as the caller may see it. The case comes from selectors.case_list (counts, overdue flags, prefetched
     reasons, animators, guardians and return confirmations), so a page of them costs a fixed number of queries."""
     seen = disclosure(scope, case)
+    annotated: Any = case  # overdue and counts are annotations of selectors.case_list, which mypy cannot see
     confirmations = list(case.return_confirmations.all())
     latest = confirmations[0] if confirmations else None
     return {
@@ -126,7 +133,7 @@ def case_view(scope: AccessScope, case: Case) -> dict:
         "half_days_missed": case.half_days_missed,
         "last_seen_on": case.last_seen_on,
         "school": {"id": case.school.pk, "uai": case.school.uai, "name": case.school.name, "city": case.school.city},
-        "centre": {"id": case.centre.pk, "name": case.centre.name} if case.centre_id else None,
+        "centre": {"id": case.centre.pk, "name": case.centre.name} if case.centre else None,
         "animators": [{"id": user.pk, "name": person_name(user)} for user in case.animators.all()],
         "outcome": case.outcome,
         **({"outcome_note": case.outcome_note} if seen.notes else {}),
@@ -138,12 +145,12 @@ def case_view(scope: AccessScope, case: Case) -> dict:
         "family_informed_on": case.family_informed_on,
         "closed_at": case.closed_at,
         "updated_at": case.updated_at,
-        "overdue": case.overdue,
+        "overdue": annotated.overdue,
         "overdue_reasons": overdue_reasons(case),
         "counts": {
-            "contacts": case.contact_count,
-            "tutoring_sessions": case.tutoring_count,
-            "supports": case.support_count,
+            "contacts": annotated.contact_count,
+            "tutoring_sessions": annotated.tutoring_count,
+            "supports": annotated.support_count,
         },
         "latest_return": (
             {"attendance": latest.attendance, "half_days_missed": latest.half_days_missed, "on": latest.on}
@@ -160,13 +167,14 @@ def contact_view(seen: Disclosure, contact: Contact, *, now: datetime) -> dict:
 
     Supports come from a prefetch (`contact.supports.all()`)."""
     until = contact.created_at + timedelta(hours=settings.RADAR_CONTACT_CORRECTION_HOURS)
-    data = {
+    supports = [{"kind": support.kind, "detail": support.detail} for support in contact.supports.all()]
+    data: dict[str, Any] = {
         "id": contact.pk,
         "kind": contact.kind,
         "occurred_at": contact.occurred_at,
         "duration_minutes": contact.duration_minutes,
         "result": contact.result,
-        "supports": [{"kind": support.kind, "detail": support.detail} for support in contact.supports.all()],
+        "supports": supports,
         "next_step_due_on": contact.next_step_due_on,
         "author": {"id": contact.author_id, "name": person_name(contact.author)},
         "created_at": contact.created_at,
@@ -177,7 +185,7 @@ def contact_view(seen: Disclosure, contact: Contact, *, now: datetime) -> dict:
         data["next_step"] = contact.next_step
     if not seen.identity:
         # A support's detail is free text ("agreement signed by the mother"): kinds only for a pseudonymised reader.
-        data["supports"] = [{"kind": support["kind"], "detail": ""} for support in data["supports"]]
+        data["supports"] = [{"kind": support["kind"], "detail": ""} for support in supports]
     return data
 
 

@@ -19,7 +19,7 @@ from django.contrib.auth.models import AbstractBaseUser, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Model
+from django.db.models import Max, Min, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
@@ -91,9 +91,8 @@ def entry_point(service: Callable[P, R]) -> Callable[P, R]:
 
 
 def _check_role_target(role: Role, organisation: School | Centre | None) -> None:
-    kind = ROLE_ORGANISATION[role]
-    expected = {"school": School, "centre": Centre, None: type(None)}[kind]
-    if not isinstance(organisation, expected):
+    kinds: dict[str | None, type] = {"school": School, "centre": Centre, None: type(None)}
+    if not isinstance(organisation, kinds[ROLE_ORGANISATION[role]]):
         raise InvalidInput(fields={"organisation": [_("This role is not held on that kind of organisation.")]})
 
 
@@ -327,8 +326,9 @@ def case_flag(
         flagged_at=now,
         status_changed_at=now,
     )
+    reason_codes = list(reasons)
     values = {
-        "reasons": list(reasons),
+        "reasons": reason_codes,
         "details": details,
         "urgency": urgency,
         "half_days_missed": half_days_missed,
@@ -351,7 +351,7 @@ def case_flag(
     case.reference = next_reference(timezone.localdate(now).year)[0]
     case.details = _text(details)
     case.save(force_insert=True)
-    CaseReason.objects.bulk_create(CaseReason(case=case, reason=reason) for reason in dict.fromkeys(values["reasons"]))
+    CaseReason.objects.bulk_create(CaseReason(case=case, reason=reason) for reason in dict.fromkeys(reason_codes))
     _record(case, actor=actor, kind=EventKind.FLAGGED, at=now, from_status="")
     _auto_route(case, actor=actor, now=now)
     return case, True
@@ -515,9 +515,9 @@ def case_assign(
 
 
 def _contact_times(case: Case) -> None:
-    occurred = list(case.contacts.values_list("occurred_at", flat=True))
-    case.first_contact_at = min(occurred, default=None)
-    case.last_contact_at = max(occurred, default=None)
+    """First and last contact again from every contact of the case, after one of them changed date."""
+    times = case.contacts.aggregate(first=Min("occurred_at"), last=Max("occurred_at"))
+    case.first_contact_at, case.last_contact_at = times["first"], times["last"]
     case.save(update_fields=["first_contact_at", "last_contact_at", "updated_at"])
 
 
@@ -526,7 +526,7 @@ def _supports(case: Case, supports: list[dict], *, actor, on: date, at: datetime
     rows = [
         Support(
             case=case,
-            kind=support.get("kind"),
+            kind=str(support.get("kind") or ""),
             detail=_text(support.get("detail")),
             provided_on=on,
             recorded_by=actor,
@@ -583,7 +583,9 @@ def contact_log(
     for row in support_rows:
         row.contact = contact
     Support.objects.bulk_create(support_rows)
-    _contact_times(case)
+    case.first_contact_at = min(filter(None, [case.first_contact_at, occurred_at]))
+    case.last_contact_at = max(filter(None, [case.last_contact_at, occurred_at]))
+    case.save(update_fields=["first_contact_at", "last_contact_at", "updated_at"])
     _record(case, actor=actor, kind=EventKind.CONTACT_LOGGED, at=now, detail=f"contact={contact.pk}")
     return contact
 

@@ -12,7 +12,7 @@ from django.test import RequestFactory
 from django.utils import timezone, translation
 
 from outreach.access import access_scope
-from outreach.management.commands.seed_demo import ACCOUNTS, CENTRES, NEIGHBOURHOODS, SCHOOLS
+from outreach.demo.data import ACCOUNTS, CENTRES, NEIGHBOURHOODS, SCHOOLS
 from outreach.models import (
     AccessLog,
     Case,

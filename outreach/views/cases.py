@@ -4,6 +4,7 @@ offered follows the step registry."""
 from django.contrib import messages
 from django.http import QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
@@ -15,6 +16,7 @@ from outreach.filters import CaseFilter
 from outreach.models import OPEN_STATUSES, AccessAction, Case
 from outreach.selectors import case_list
 from outreach.steps import STEPS, Step, steps_offered
+from outreach.views import once
 from outreach.views.common import pupil_page, show_domain_error
 from outreach.views.paging import keyset_page
 from schools.domain_errors import DomainError, NotFound
@@ -123,22 +125,27 @@ def _step_of(name: str) -> Step:
 @require_POST
 def case_step(request, case_id, step):
     step = _step_of(step)
-    scope = request_scope(request)
-    case = case_for(scope, case_id, step.action)
-    form = step.form(request.POST, case=case, now=timezone.now(), prefix=step.name)
-    if form.is_valid():
-        try:
-            step.run(form, actor=request.user, scope=scope)
-        except DomainError as error:
-            show_domain_error(form, error)
-    if form.errors:
-        return _render_case(request, case, bound={step.name: form}, status=400)
-    messages.success(request, step.confirmation(form))
-    if step.changes_grants:
-        scope = reload_request_scope(request)
-    back_to = request.POST.get("next", "")
-    if back_to and url_has_allowed_host_and_scheme(back_to, allowed_hosts={request.get_host()}):
-        return redirect(back_to)
-    if not cases_visible_to(scope).filter(pk=case.pk).exists():
-        return redirect("outreach:home")
-    return redirect("outreach:case", case_id=case.pk)
+    # Claimed before the case is looked up: a replay of a step that took the case out of the user's sight (a
+    # decline) still goes where the first submit went, not to a 404.
+    with once.claimed(request, pending=reverse("outreach:case", args=[case_id])) as submission:
+        if submission.replay:
+            return submission.replay
+        scope = request_scope(request)
+        case = case_for(scope, case_id, step.action)
+        form = step.form(request.POST, case=case, now=timezone.now(), prefix=step.name)
+        if form.is_valid():
+            try:
+                step.run(form, actor=request.user, scope=scope)
+            except DomainError as error:
+                show_domain_error(form, error)
+        if form.errors:
+            return _render_case(request, case, bound={step.name: form}, status=400)
+        messages.success(request, step.confirmation(form))
+        if step.changes_grants:
+            scope = reload_request_scope(request)
+        back_to = request.POST.get("next", "")
+        if back_to and url_has_allowed_host_and_scheme(back_to, allowed_hosts={request.get_host()}):
+            return redirect(submission.saved(back_to))
+        if not cases_visible_to(scope).filter(pk=case.pk).exists():
+            return redirect(submission.saved(reverse("outreach:home")))
+        return redirect(submission.saved(reverse("outreach:case", args=[case.pk])))

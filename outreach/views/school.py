@@ -4,6 +4,7 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -29,6 +30,7 @@ from outreach.forms import (
 )
 from outreach.models import AccessAction, Neighbourhood, Reason
 from outreach.steps import STEPS
+from outreach.views import once
 from outreach.views.common import pupil_page, show_domain_error
 from schools.domain_errors import ActionForbidden, DomainError, InvalidInput
 from schools.validators import MAX_GUARDIANS
@@ -135,57 +137,60 @@ def flag_page(request):
             status=200,
         )
 
-    page = {
-        "school_form": school_form if several else None,
-        "pupil_form": pupil_form,
-        "address_form": address_form,
-        "guardians": guardians,
-        "details_form": details_form,
-    }
-    bound_forms = [school_form, pupil_form, address_form, details_form]
-    if not all([form.is_valid() for form in bound_forms] + [guardians.is_valid()]):
-        return _render_flag(request, **page, status=400)
+    with once.claimed(request, pending=reverse("outreach:flag")) as submission:
+        if submission.replay:
+            return submission.replay
+        page = {
+            "school_form": school_form if several else None,
+            "pupil_form": pupil_form,
+            "address_form": address_form,
+            "guardians": guardians,
+            "details_form": details_form,
+        }
+        bound_forms = [school_form, pupil_form, address_form, details_form]
+        if not all([form.is_valid() for form in bound_forms] + [guardians.is_valid()]):
+            return _render_flag(request, **page, status=400)
 
-    filled = guardians.filled()
-    details = details_form.cleaned_data
-    try:
-        case, created = services.case_flag(
-            actor=request.user,
-            scope=request_scope(request),
-            school=school_form.chosen_school(),
-            pupil=pupil_arguments(
-                pupil_form.cleaned_data, address_form.cleaned_data, [guardian for _index, guardian in filled]
-            ),
-            reasons=details["reasons"],
-            details=details["details"],
-            urgency=details["urgency"],
-            half_days_missed=details["half_days_missed"],
-            last_seen_on=details["last_seen_on"],
-        )
-    except ActionForbidden:
-        raise
-    except DomainError as error:
-        targets = [
-            (f"pupil.guardians.{service_index}.", guardians.forms[row_index], True)
-            for service_index, (row_index, _guardian) in enumerate(filled)
-        ]
-        targets += [("pupil.", pupil_form, False), ("pupil.", address_form, False), ("", details_form, False)]
-        if several:
-            targets.append(("", school_form, False))
-        return _render_flag(request, **page, top_errors=place_errors(error, targets), status=400)
-
-    if created:
-        messages.success(request, _("Pupil flagged: case %(reference)s.") % {"reference": case.reference})
-    else:
-        messages.warning(
-            request,
-            _(
-                "This pupil already has an open case, %(reference)s: no new case was created. "
-                "To change its reasons or details, edit its flag."
+        filled = guardians.filled()
+        details = details_form.cleaned_data
+        try:
+            case, created = services.case_flag(
+                actor=request.user,
+                scope=request_scope(request),
+                school=school_form.chosen_school(),
+                pupil=pupil_arguments(
+                    pupil_form.cleaned_data, address_form.cleaned_data, [guardian for _index, guardian in filled]
+                ),
+                reasons=details["reasons"],
+                details=details["details"],
+                urgency=details["urgency"],
+                half_days_missed=details["half_days_missed"],
+                last_seen_on=details["last_seen_on"],
             )
-            % {"reference": case.reference},
-        )
-    return redirect("outreach:case", case_id=case.pk)
+        except ActionForbidden:
+            raise
+        except DomainError as error:
+            targets = [
+                (f"pupil.guardians.{service_index}.", guardians.forms[row_index], True)
+                for service_index, (row_index, _guardian) in enumerate(filled)
+            ]
+            targets += [("pupil.", pupil_form, False), ("pupil.", address_form, False), ("", details_form, False)]
+            if several:
+                targets.append(("", school_form, False))
+            return _render_flag(request, **page, top_errors=place_errors(error, targets), status=400)
+
+        if created:
+            messages.success(request, _("Pupil flagged: case %(reference)s.") % {"reference": case.reference})
+        else:
+            messages.warning(
+                request,
+                _(
+                    "This pupil already has an open case, %(reference)s: no new case was created. "
+                    "To change its reasons or details, edit its flag."
+                )
+                % {"reference": case.reference},
+            )
+        return redirect(submission.saved(reverse("outreach:case", args=[case.pk])))
 
 
 def _csv_template() -> HttpResponse:
@@ -202,10 +207,17 @@ def flag_upload_page(request):
         return _csv_template()
     form = FlagUploadForm(request.POST or None, request.FILES or None, schools=schools)
     report = None
-    if request.method == "POST" and form.is_valid():
-        report = import_rows(
-            actor=request.user, scope=request_scope(request), school=form.chosen_school(), rows=form.rows
-        )
+    if request.method == "POST":
+        with once.claimed(request, pending=reverse("outreach:flag_upload")) as submission:
+            if submission.replay:
+                return submission.replay
+            if form.is_valid():
+                report = import_rows(
+                    actor=request.user, scope=request_scope(request), school=form.chosen_school(), rows=form.rows
+                )
+                # The cases flagged are in the school's list; a file that flagged nothing may be sent again.
+                if any(result["status"] == "created" for result in report):
+                    submission.saved(reverse("outreach:case_list"))
     context = {
         "form": form,
         "report": report,
@@ -230,17 +242,22 @@ def flag_edit_page(request, case_id):
         messages.error(request, _("The flag can only be edited while the case is open."))
         return redirect("outreach:case", case_id=case.pk)
     form = step.form(request.POST or None, case=case, now=timezone.now())
-    if request.method == "POST" and form.is_valid():
-        if not form.changed_data:
-            messages.info(request, _("Nothing was changed."))
-            return redirect("outreach:case", case_id=case.pk)
-        try:
-            step.run(form, actor=request.user, scope=scope)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            messages.success(request, step.confirmation(form))
-            return redirect("outreach:case", case_id=case.pk)
+    if request.method == "POST":
+        case_url = reverse("outreach:case", args=[case.pk])
+        with once.claimed(request, pending=case_url) as submission:
+            if submission.replay:
+                return submission.replay
+            if form.is_valid():
+                if not form.changed_data:
+                    messages.info(request, _("Nothing was changed."))
+                    return redirect(case_url)
+                try:
+                    step.run(form, actor=request.user, scope=scope)
+                except DomainError as error:
+                    show_domain_error(form, error)
+                else:
+                    messages.success(request, step.confirmation(form))
+                    return redirect(submission.saved(case_url))
     elif request.method == "GET":
         record_read(user=request.user, case=case, action=AccessAction.READ_CASE, what="flag_edit")
     return render(request, "outreach/flag_edit.html", {"case": case, "form": form}, status=400 if form.errors else 200)
