@@ -418,10 +418,18 @@ class CaseRecordsView(APIView):
 
 
 def _records_schema(view: type[CaseRecordsView]) -> type[CaseRecordsView]:
-    view.get = extend_schema(responses={200: view.serializer(many=True), **CASE_READ})(view.get)
+    """Each collection's own methods, so that each is documented with its own records and body."""
+
+    def get(self, request, case_id):
+        return CaseRecordsView.get(self, request, case_id)
+
+    def post(self, request, case_id):
+        return CaseRecordsView.post(self, request, case_id)
+
+    view.get = extend_schema(responses={200: view.serializer(many=True), **CASE_READ})(get)
     view.post = extend_schema(
         request=input_serializer(view.step.form), responses={201: view.serializer, **errors(409, 412)}
-    )(view.post)
+    )(post)
     return view
 
 

@@ -129,3 +129,13 @@ def test_a_write_to_an_unknown_url_is_a_json_404_not_a_csrf_page(world):
     client.force_login(world.school_staff)
     assert_error(client.post(f"{API}/cases/0.5/accept/"), 404, "not_found")
     assert_error(client.patch(f"{API}/cases/{make_case(world).pk}/contacts/abc/", {}), 404, "not_found")
+
+
+def test_each_collection_of_a_case_documents_its_own_records(world):
+    document = _schema()
+    for collection, component in (("contacts", "Contact"), ("tutoring", "Tutoring"), ("supports", "CaseSupport")):
+        operations = document["paths"][f"/api/v1/cases/{{case_id}}/{collection}/"]
+        listed = operations["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        assert listed == {"type": "array", "items": {"$ref": f"#/components/schemas/{component}"}}, collection
+        created = operations["post"]["responses"]["201"]["content"]["application/json"]["schema"]
+        assert created == {"$ref": f"#/components/schemas/{component}"}, collection
