@@ -12,8 +12,9 @@ from django import forms
 from rest_framework import serializers
 
 from api.fields import IdField, StrictBooleanField, StrictCharField, StrictIntegerField
-from outreach.forms import LocalDateTimeField, SupportsField
+from outreach.forms import GuardianForm, GuardiansField, LocalDateTimeField, SupportsField
 from outreach.models import Support, SupportKind
+from schools.validators import MAX_GUARDIANS
 
 
 class SupportInputSerializer(serializers.Serializer):
@@ -40,6 +41,8 @@ def api_field(field: forms.Field, *, partial: bool = False, default=NO_DEFAULT) 
         optional["default"] = default
     if isinstance(field, SupportsField):
         return SupportInputSerializer(many=True, **optional)
+    if isinstance(field, GuardiansField):
+        return serializers.ListField(child=input_serializer(GuardianForm)(), max_length=MAX_GUARDIANS, **optional)
     if isinstance(field, forms.ModelMultipleChoiceField):
         return serializers.ListField(child=IdField(), **optional)
     if isinstance(field, forms.MultipleChoiceField):

@@ -262,6 +262,12 @@ RADAR_DEADLINES = {
     "family_notice": int(os.environ.get("RADAR_DEADLINE_FAMILY_NOTICE_DAYS", "30")),
 }
 RADAR_CONTACT_CORRECTION_HOURS = int(os.environ.get("RADAR_CONTACT_CORRECTION_HOURS", "24"))
+# Follow-up thinning out (the Check & Connect norm): fewer than this many contacts in this many days on an
+# accepted case puts it in the centre's "À faire".
+RADAR_THINNING_CONTACTS = int(os.environ.get("RADAR_THINNING_CONTACTS", "2"))
+RADAR_THINNING_DAYS = int(os.environ.get("RADAR_THINNING_DAYS", "30"))
+# How long a school's default case list keeps a closed case, marked "retour à confirmer" until it is.
+RADAR_RECENTLY_CLOSED_DAYS = int(os.environ.get("RADAR_RECENTLY_CLOSED_DAYS", "30"))
 RADAR_ACCESS_LOG_RETENTION_MONTHS = int(os.environ.get("RADAR_ACCESS_LOG_RETENTION_MONTHS", "12"))
 RADAR_CASE_RETENTION_MONTHS = int(os.environ.get("RADAR_CASE_RETENTION_MONTHS", "24"))
 

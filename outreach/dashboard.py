@@ -23,6 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import RowNumber, TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from outreach.access import AccessScope
 from outreach.models import (
@@ -40,6 +41,13 @@ from outreach.reports import outcome_report
 from outreach.selectors import overdue_conditions, overdue_q, with_overdue
 
 DEADLINES = ("triage", "acceptance", "first_contact", "no_contact", "family_notice")
+DEADLINE_NAMES = {
+    "triage": _("Triage"),
+    "acceptance": _("Acceptance"),
+    "first_contact": _("First contact"),
+    "no_contact": _("No recent contact"),
+    "family_notice": _("Family notice"),
+}
 
 
 # Periods ---------------------------------------------------------------------------------------
@@ -56,7 +64,7 @@ def last_months(count: int = 12, today: date | None = None) -> list[date]:
     today = today or timezone.localdate()
     year, month = today.year, today.month
     months = []
-    for _ in range(count):
+    for _month in range(count):
         months.append(date(year, month, 1))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return months[::-1]

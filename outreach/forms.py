@@ -110,6 +110,14 @@ class StepForm(forms.Form):
     def service_arguments(self) -> dict:
         return {name: value for name, value in self.cleaned_data.items() if name not in self.web_only}
 
+    def described(self) -> dict[str, str]:
+        """The valid values as a reader says them: a choice by its label, a record by its name."""
+        described = {}
+        for name, value in self.cleaned_data.items():
+            choices = dict(getattr(self.fields[name], "choices", ()) or ())
+            described[name] = str(choices.get(value, value)) if isinstance(value, str) else str(value)
+        return described
+
 
 class NoInputForm(StepForm):
     """A step that needs nothing but a click (accepting a case)."""
@@ -166,9 +174,14 @@ class CloseForm(StepForm):
 
 
 class WithdrawForm(StepForm):
-    api_defaults = {"note": ""}
-
-    note = model_field(CaseEvent, "note", label=_("Note"), required=False, widget=text_area())
+    note = model_field(
+        CaseEvent,
+        "note",
+        label=_("Why is the flag withdrawn?"),
+        help_text=_("For example: back in class since Monday, every day."),
+        required=True,
+        widget=text_area(),
+    )
 
 
 class ReopenForm(StepForm):
@@ -450,6 +463,47 @@ class FlagEditForm(StepForm, FlagDetailsForm):
 
     def service_arguments(self) -> dict:
         return {"changes": {name: self.cleaned_data[name] for name in self.changed_data}}
+
+
+class GuardiansField(forms.Field):
+    """The pupil's guardians as a list of rows, each checked by GuardianForm. The web page fills it from its
+    guardian rows (GuardianFormSet); the API sends `[{"name", "relationship", ...}]`."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return []
+        if not isinstance(value, list):
+            raise ValidationError(_("Give a list of guardians."), code="invalid")
+        return value
+
+    def validate(self, value):
+        super().validate(value)
+        if len(value) > MAX_GUARDIANS:
+            raise ValidationError(_("Give at most %(max)d guardians.") % {"max": MAX_GUARDIANS}, code="max")
+        rows = []
+        for index, row in enumerate(value):
+            form = GuardianForm(row if isinstance(row, dict) else {})
+            if not form.is_valid():
+                raise ValidationError(
+                    _("Guardian %(number)d: %(errors)s")
+                    % {
+                        "number": index + 1,
+                        "errors": " ".join(str(m) for messages in form.errors.values() for m in messages),
+                    },
+                    code="invalid_guardian",
+                )
+            rows.append(form.cleaned_data)
+        value[:] = rows
+
+
+class ContactDetailsForm(StepForm):
+    """The `update_contact_details` step: the address and the guardians, given again by the school."""
+
+    address = AddressForm.base_fields["address"]
+    postcode = AddressForm.base_fields["postcode"]
+    city = AddressForm.base_fields["city"]
+    neighbourhood = AddressForm.base_fields["neighbourhood"]
+    guardians = GuardiansField(label=_("Guardians"))
 
 
 def pupil_arguments(pupil: dict, address: dict, guardians: list[dict]) -> dict:

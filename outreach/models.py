@@ -84,12 +84,25 @@ class ContactKind(models.TextChoices):
 
 
 class ContactResult(models.TextChoices):
-    REACHED_PUPIL = "reached_pupil", _("Reached the pupil")
+    # In the order a doorstep form offers them: the most frequent first.
     REACHED_FAMILY = "reached_family", _("Reached the family")
+    APPOINTMENT_MADE = "appointment_made", _("Appointment made")
+    ABSENT_NOTICE_LEFT = "absent_notice_left", _("Nobody in, a notice left")
     NO_ANSWER = "no_answer", _("No answer")
+    REACHED_PUPIL = "reached_pupil", _("Reached the pupil")
     WRONG_DETAILS = "wrong_details", _("Wrong contact details")
     DECLINED = "declined", _("Declined")
     MOVED_AWAY = "moved_away", _("Moved away")
+
+
+# Contacts in which the family (or the pupil) was reached: an appointment made counts, a notice left does not.
+FAMILY_REACHED = (ContactResult.REACHED_FAMILY, ContactResult.REACHED_PUPIL, ContactResult.APPOINTMENT_MADE)
+# Attempts nobody answered. Every contact, answered or not, meets the first-contact deadline.
+UNANSWERED = (ContactResult.NO_ANSWER, ContactResult.ABSENT_NOTICE_LEFT)
+# When the school is asked to check the family's contact details: after this many wrong details, or this many
+# unanswered attempts in a row.
+WRONG_DETAILS_BEFORE_CHECK = 2
+UNANSWERED_BEFORE_CHECK = 3
 
 
 class SupportKind(models.TextChoices):
@@ -216,6 +229,10 @@ class Case(models.Model):
     first_contact_at = models.DateTimeField(_("first contact at"), null=True, blank=True)
     last_contact_at = models.DateTimeField(_("last contact at"), null=True, blank=True)
     family_informed_on = models.DateField(_("family informed on"), null=True, blank=True)
+    # When the latest contact's next step is due (the centre's "to do"): kept by the services.
+    next_step_due_on = models.DateField(_("next step due on"), null=True, blank=True)
+    # Since when the school has been asked to check the family's contact details (wrong details, no answer).
+    details_to_check_since = models.DateTimeField(_("contact details to check since"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
     # The earliest deadline of SPEC §3 ahead of (or already missed by) an open case; NO_DEADLINE once closed, so
@@ -238,6 +255,8 @@ class Case(models.Model):
             models.Index(fields=["next_deadline_at", "id"], name="case_next_deadline_idx"),
             models.Index(fields=["centre", "next_deadline_at", "id"], name="case_centre_deadline_idx"),
             models.Index(fields=["school", "next_deadline_at", "id"], name="case_school_deadline_idx"),
+            models.Index(fields=["centre", "next_step_due_on"], name="case_centre_next_step_idx"),
+            models.Index(fields=["school", "details_to_check_since"], name="case_school_details_check_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -345,7 +364,7 @@ class Contact(models.Model):
     duration_minutes = models.PositiveIntegerField(
         _("duration (minutes)"), null=True, blank=True, validators=CONTACT_MINUTES.validators()
     )
-    result = models.CharField(_("result"), max_length=16, choices=ContactResult.choices)
+    result = models.CharField(_("result"), max_length=20, choices=ContactResult.choices)
     notes = models.TextField(_("notes"), blank=True, max_length=NOTE_LENGTH, validators=NOTE)
     next_step = models.CharField(_("next step"), max_length=300, blank=True)
     next_step_due_on = models.DateField(
@@ -520,6 +539,8 @@ class EventKind(models.TextChoices):
     RETURN_CONFIRMED = "return_confirmed", _("Return confirmed")
     IDENTITY_REVEALED = "identity_revealed", _("Identity revealed")
     HANDED_OVER = "handed_over", _("Handed over")
+    DETAILS_TO_CHECK = "details_to_check", _("Contact details to check, asked of the school")
+    DETAILS_UPDATED = "details_updated", _("Contact details updated")
 
 
 class CaseEvent(AppendOnlyModel):
@@ -603,3 +624,17 @@ class SubmissionToken(models.Model):
 
     def __str__(self) -> str:
         return str(self.token)
+
+
+class TodoVisit(models.Model):
+    """When a user last opened their "À faire" page, so a school sees what happened since."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(_("when"))
+
+    class Meta:
+        verbose_name = _("visit of the to-do page")
+        verbose_name_plural = _("visits of the to-do page")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.at:%Y-%m-%d %H:%M}"

@@ -8,10 +8,9 @@ from schools.permissions import Action
 
 
 def home_url_for(scope) -> str:
-    if scope.is_coordinator:
-        return reverse("outreach:triage")
-    if scope.centres_with(Action.LOG_CONTACT) or scope.schools_with(Action.VIEW_SUMMARY):
-        return reverse("outreach:case_list")
+    """Every role starts from what it has to do today."""
+    if scope.is_coordinator or scope.centres_with(Action.LOG_CONTACT) or scope.schools_with(Action.VIEW_SUMMARY):
+        return reverse("outreach:todo")
     return reverse("outreach:no_role")
 
 
@@ -21,6 +20,8 @@ def nav_items(request) -> dict:
         return {}
     scope = request_scope(request)
     items = []
+    if scope.has_anywhere(Action.VIEW_SUMMARY):
+        items.append((_("To do"), reverse("outreach:todo")))
     if scope.has_anywhere(Action.VIEW_SUMMARY):
         label = _("Caseload") if scope.centres_with(Action.LOG_CONTACT) else _("Cases")
         items.append((label, reverse("outreach:case_list")))

@@ -102,6 +102,12 @@ def pupil_pseudonym(pupil: Pupil, school_uai: str) -> dict:
     }
 
 
+def pupil_label(seen: Disclosure, case: Case) -> str:
+    """How a line names the pupil: first and last name, or initials and pseudonymous key."""
+    pupil = case.pupil
+    return f"{pupil.first_name} {pupil.last_name}" if seen.identity else f"{pupil.initials} · {pupil.pseudonym_key}"
+
+
 def pupil_view(seen: Disclosure, case: Case) -> dict:
     return pupil_identity(case.pupil) if seen.identity else pupil_pseudonym(case.pupil, case.school.uai)
 

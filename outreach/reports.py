@@ -8,11 +8,11 @@ from django.utils import timezone
 
 from outreach.access import AccessScope, cases_visible_to
 from outreach.models import (
+    FAMILY_REACHED,
     Case,
     CaseReason,
     Contact,
     ContactKind,
-    ContactResult,
     Neighbourhood,
     Outcome,
     Support,
@@ -117,7 +117,7 @@ def funders_report(*, cases: QuerySet[Case], year: int) -> dict:
         .annotate(n=Count("pk"))
         .values_list("kind", "n")
     )
-    met = [ContactResult.REACHED_FAMILY, ContactResult.REACHED_PUPIL]
+    met = FAMILY_REACHED
     in_person = [
         ContactKind.HOME_VISIT,
         ContactKind.MEETING_AT_CENTRE,

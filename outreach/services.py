@@ -29,6 +29,9 @@ from outreach.audit import access_log_write, request_ip
 from outreach.models import (
     NO_DEADLINE,
     OPEN_STATUSES,
+    UNANSWERED,
+    UNANSWERED_BEFORE_CHECK,
+    WRONG_DETAILS_BEFORE_CHECK,
     AccessAction,
     AccessLog,
     Case,
@@ -36,6 +39,7 @@ from outreach.models import (
     CaseReason,
     Centre,
     Contact,
+    ContactResult,
     EventKind,
     FamilyNotice,
     Outcome,
@@ -345,6 +349,8 @@ def case_flag(
     existing = open_case_of(pupil_record)
     if existing is not None:
         access_log_write(user=actor, action=AccessAction.WRITE, what="flag_existing", case=existing, at=now)
+        if pupil.get("guardians") and existing.details_to_check_since is not None:
+            _details_checked(existing, actor=actor, now=now)
         return existing, False
 
     case.pupil = pupil_record
@@ -388,6 +394,43 @@ def case_update_flag(
         case.reasons.all().delete()
         CaseReason.objects.bulk_create(CaseReason(case=case, reason=r) for r in dict.fromkeys(changes["reasons"]))
     _record(case, actor=actor, kind=EventKind.FLAG_UPDATED, at=now, detail=",".join(sorted(changes)))
+    return case
+
+
+@entry_point
+def contact_details_update(
+    *,
+    actor,
+    case: Case,
+    address: str = "",
+    postcode: str = "",
+    city: str = "",
+    neighbourhood: str = "",
+    guardians: list[dict],
+    scope: AccessScope | None = None,
+    now: datetime | None = None,
+    if_match: Collection[str] | None = None,
+) -> Case:
+    """The school gives the pupil's address and guardians again (the centre could not reach the family)."""
+    now = _now(now)
+    case = _begin(case, actor=actor, scope=scope, action=Action.EDIT_FLAG, if_match=if_match)
+    pupil = case.pupil
+    data = {
+        "external_ref": pupil.external_ref,
+        "address": address,
+        "postcode": postcode,
+        "city": city,
+        "neighbourhood": neighbourhood,
+        "guardians": guardians,
+    }
+    if not guardians:
+        raise InvalidInput(fields={"guardians": [_("Give at least one guardian the centre can reach.")]})
+    try:
+        pupil_upsert(school=case.school, data=data)
+    except InvalidInput as error:
+        raise InvalidInput(fields=error.fields) from error
+    _check_status(case, "update_contact_details")
+    _details_checked(case, actor=actor, now=now)
     return case
 
 
@@ -515,10 +558,12 @@ def case_assign(
 
 
 def _contact_times(case: Case) -> None:
-    """First and last contact again from every contact of the case, after one of them changed date."""
+    """First and last contact and the next step again from every contact of the case, after one of them changed."""
     times = case.contacts.aggregate(first=Min("occurred_at"), last=Max("occurred_at"))
     case.first_contact_at, case.last_contact_at = times["first"], times["last"]
-    case.save(update_fields=["first_contact_at", "last_contact_at", "updated_at"])
+    latest = case.contacts.order_by("-occurred_at", "-pk").values_list("next_step_due_on", flat=True).first()
+    case.next_step_due_on = latest
+    case.save(update_fields=["first_contact_at", "last_contact_at", "next_step_due_on", "updated_at"])
 
 
 def _supports(case: Case, supports: list[dict], *, actor, on: date, at: datetime) -> list[Support]:
@@ -583,11 +628,38 @@ def contact_log(
     for row in support_rows:
         row.contact = contact
     Support.objects.bulk_create(support_rows)
+    latest = case.last_contact_at is None or occurred_at >= case.last_contact_at
     case.first_contact_at = min(filter(None, [case.first_contact_at, occurred_at]))
     case.last_contact_at = max(filter(None, [case.last_contact_at, occurred_at]))
-    case.save(update_fields=["first_contact_at", "last_contact_at", "updated_at"])
+    if latest:
+        # The latest contact says what comes next: its next step replaces an earlier one, or closes it.
+        case.next_step_due_on = next_step_due_on
+    case.save(update_fields=["first_contact_at", "last_contact_at", "next_step_due_on", "updated_at"])
     _record(case, actor=actor, kind=EventKind.CONTACT_LOGGED, at=now, detail=f"contact={contact.pk}")
+    doubtful_result = result == ContactResult.WRONG_DETAILS or result in UNANSWERED
+    if doubtful_result and case.details_to_check_since is None and _details_doubtful(case):
+        case.details_to_check_since = now
+        case.save(update_fields=["details_to_check_since", "updated_at"])
+        _record(case, actor=actor, kind=EventKind.DETAILS_TO_CHECK, at=now)
     return contact
+
+
+def _details_doubtful(case: Case) -> bool:
+    """Wrong details twice, or the last attempts all unanswered: the school should check the family's details."""
+    wrong = case.contacts.filter(result=ContactResult.WRONG_DETAILS).count()
+    latest = list(
+        case.contacts.order_by("-occurred_at", "-pk").values_list("result", flat=True)[:UNANSWERED_BEFORE_CHECK]
+    )
+    unanswered = len(latest) == UNANSWERED_BEFORE_CHECK and all(result in UNANSWERED for result in latest)
+    return wrong >= WRONG_DETAILS_BEFORE_CHECK or unanswered
+
+
+def _details_checked(case: Case, *, actor, now: datetime) -> None:
+    """The school has given the family's details again: the request to check them is answered."""
+    if case.details_to_check_since is not None:
+        case.details_to_check_since = None
+        case.save(update_fields=["details_to_check_since", "updated_at"])
+    _record(case, actor=actor, kind=EventKind.DETAILS_UPDATED, at=now)
 
 
 CORRECTABLE_CONTACT_FIELDS = (
@@ -756,7 +828,7 @@ def case_withdraw(
     *,
     actor,
     case: Case,
-    note: str = "",
+    note: str,
     scope: AccessScope | None = None,
     now: datetime | None = None,
     if_match: Collection[str] | None = None,
@@ -764,6 +836,8 @@ def case_withdraw(
     """The school withdraws its flag: the pupil is back, nothing more is needed."""
     now = _now(now)
     case = _begin(case, actor=actor, scope=scope, action=Action.WITHDRAW, if_match=if_match)
+    if not _text(note):
+        raise InvalidInput(fields={"note": [_("Say why the flag is withdrawn.")]})
     _check_status(case, "withdraw")
     return _close(case, actor=actor, outcome=Outcome.RESOLVED_BY_SCHOOL, note=note, kind=EventKind.WITHDRAWN, now=now)
 

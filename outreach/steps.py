@@ -34,10 +34,17 @@ class Step:
     creates: str | None = None
     # The step shares the case with its caller (a reveal): their scope must be read again after it.
     changes_grants: bool = False
-    # The API serves the step as `PATCH /api/v1/cases/{id}/` (the case's own fields), the web as its own page.
+    # The API serves the step as `PATCH /api/v1/cases/{id}/` (the case's own fields).
     edits_case: bool = False
+    # The web serves the step on a page of its own (its URL name), linked from the case page.
+    page: str | None = None
     # The step may take the case out of its caller's sight (a centre declining it).
     hides_case: bool = False
+    # A question a page asks before taking the step, naming what the form chose (`%(outcome)s`): for steps whose
+    # one tap could skew a record (a closure decides the funders' figures). The API's callers are explicit.
+    confirm: Promise | None = None
+    # The secondary choice beside a primary one (decline beside accept): it must not look like the way forward.
+    secondary: bool = False
 
     @property
     def api_path(self) -> str:
@@ -51,7 +58,11 @@ class Step:
 
     def confirmation(self, form: forms.StepForm) -> str:
         """The message once done, naming what the form chose where it says (`%(centre)s`)."""
-        return str(self.done) % form.cleaned_data
+        return str(self.done) % form.described()
+
+    def question(self, form: forms.StepForm) -> str:
+        """The confirmation a page asks for, naming the case and what the form chose."""
+        return str(self.confirm) % {"reference": form.case.reference, **form.described()}
 
     def offered(self, scope: AccessScope, case: Case) -> bool:
         """Whether the caller may take this step on the case right now, so a page offers it."""
@@ -112,6 +123,7 @@ STEPS = _registry(
         _("Decline the case"),
         _("Case declined: it is back in triage."),
         hides_case=True,
+        secondary=True,
     ),
     Step(
         "edit_flag",
@@ -122,6 +134,17 @@ STEPS = _registry(
         _("Edit the flag"),
         _("Flag updated."),
         edits_case=True,
+        page="outreach:flag_edit",
+    ),
+    Step(
+        "update_contact_details",
+        Action.EDIT_FLAG,
+        OPEN_STATUSES,
+        forms.ContactDetailsForm,
+        services.contact_details_update,
+        _("Update the family's contact details"),
+        _("Contact details updated: the centre sees them on the case."),
+        page="outreach:contact_details",
     ),
     Step(
         "route",
@@ -158,6 +181,7 @@ STEPS = _registry(
         services.case_close,
         _("Close the case"),
         _("Case closed."),
+        confirm=_("Close case %(reference)s with the outcome “%(outcome)s”?"),
     ),
     Step(
         "withdraw",
@@ -167,6 +191,8 @@ STEPS = _registry(
         services.case_withdraw,
         _("Withdraw the flag (pupil back)"),
         _("Flag withdrawn."),
+        confirm=_("Withdraw the flag of case %(reference)s? It closes the case: “%(note)s”."),
+        secondary=True,
     ),
     Step(
         "reopen",

@@ -1,17 +1,19 @@
 from django.urls import path
 
-from outreach.views import cases, centre, common, coordination, school
+from outreach.views import cases, centre, common, coordination, school, todo
 
 app_name = "outreach"
 
 urlpatterns = [
     path("", common.home, name="home"),
     path("no-role/", common.no_role, name="no_role"),
+    path("todo/", todo.todo_page, name="todo"),
     path("cases/", cases.case_list_page, name="case_list"),
     path("cases/new/", school.flag_page, name="flag"),
     path("cases/import/", school.flag_upload_page, name="flag_upload"),
     path("cases/<uuid:case_id>/", cases.case_page, name="case"),
     path("cases/<uuid:case_id>/edit/", school.flag_edit_page, name="flag_edit"),
+    path("cases/<uuid:case_id>/contact-details/", school.contact_details_page, name="contact_details"),
     path("cases/<uuid:case_id>/do/<str:step>/", cases.case_step, name="case_step"),
     path("handover/", centre.handover_page, name="handover"),
     path("triage/", coordination.triage_page, name="triage"),

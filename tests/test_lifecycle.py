@@ -259,7 +259,7 @@ def test_close_records_outcome_note_and_closed_at(world, outcome):
 @pytest.mark.parametrize("status", [FLAGGED, ROUTED, IN_PROGRESS])
 def test_withdraw_closes_as_resolved_by_school(world, status):
     case = make_case(world, status)
-    services.case_withdraw(actor=world.school_staff, case=case)
+    services.case_withdraw(actor=world.school_staff, case=case, note="Revenu en classe")
     case = Case.objects.get(pk=case.pk)
     assert (case.status, case.outcome) == (CLOSED, Outcome.RESOLVED_BY_SCHOOL)
     assert case.closed_at is not None
@@ -623,7 +623,7 @@ def test_flagging_again_without_guardians_keeps_the_guardians_on_record(world, p
 
 def test_flagging_after_the_previous_case_closed_creates_a_new_case(world, pupil_data):
     first, _ = flag(world, pupil_data())
-    services.case_withdraw(actor=world.school_staff, case=first)
+    services.case_withdraw(actor=world.school_staff, case=first, note="Revenu en classe")
     second, created = flag(world, pupil_data(), reasons=["disengagement"])
     assert created is True
     assert second.pk != first.pk and second.reference != first.reference
@@ -693,7 +693,7 @@ def test_flag_bad_input_is_refused_and_writes_nothing(world, pupil_data, pupil_o
 
 def test_flag_bad_input_leaves_an_existing_pupil_unchanged(world, pupil_data):
     first, _ = flag(world, pupil_data())
-    services.case_withdraw(actor=world.school_staff, case=first)
+    services.case_withdraw(actor=world.school_staff, case=first, note="Revenu en classe")
     before = snapshot(first)
     with pytest.raises(InvalidInput):
         flag(world, pupil_data(first_name="Changé", guardians=[]), reasons=[])

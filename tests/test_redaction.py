@@ -143,6 +143,8 @@ def test_the_table_covers_every_event_kind_with_a_note_a_person_writes():
         om.EventKind.FAMILY_INFORMED,
         om.EventKind.RETURN_CONFIRMED,
         om.EventKind.HANDED_OVER,
+        om.EventKind.DETAILS_TO_CHECK,
+        om.EventKind.DETAILS_UPDATED,
     }
     assert written_by_people | generated_without_note == set(om.EventKind.values)
 

@@ -207,7 +207,7 @@ def test_handover_page_moves_open_cases(client, world, in_progress_case):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("actor", "target"),
-    [("coordinator", "/triage/"), ("school_staff", "/cases/"), ("animator", "/cases/"), ("nobody", "/no-role/")],
+    [("coordinator", "/todo/"), ("school_staff", "/todo/"), ("animator", "/todo/"), ("nobody", "/no-role/")],
 )
 def test_home_sends_each_role_to_its_work(client, world, actor, target):
     client.force_login(getattr(world, actor))

@@ -45,7 +45,7 @@ def test_web_contact_post_loads_the_scope_once(client, world):
     client.force_login(world.animator)
     data = {
         "log_contact-kind": "phone_call",
-        "log_contact-result": "no_answer",
+        "log_contact-result": "reached_family",
         "log_contact-occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
     }
     with CaptureQueriesContext(connection) as queries:

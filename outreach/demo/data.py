@@ -113,7 +113,7 @@ SCENARIOS = [
     # in progress
     Scenario(19, "marronniers", "Wazemmes", "active", 16),
     Scenario(20, "marronniers", "Wazemmes", "active_digital", 12),
-    Scenario(21, "marronniers", "Moulins", "active", 27),
+    Scenario(21, "marronniers", "Moulins", "details_to_check", 27),
     Scenario(22, "marronniers", "Lille-Sud", "stale", 34),
     Scenario(23, "jaures", "Lille-Sud", "no_first_contact", 9),
     Scenario(24, "jaures", "Faubourg de Béthune", "active_smartphone", 24),
@@ -256,8 +256,14 @@ FLAG_PROFILES = [
 # (contact kind, result) -> notes. Objective facts only: families may read them.
 CONTACT_NOTES = {
     ("home_visit", "no_answer"): [
+        "Visite à domicile en fin d'après-midi : pas de réponse à l'interphone.",
+    ],
+    ("home_visit", "absent_notice_left"): [
         "Passage au domicile vers 17 h 30, personne n'a ouvert. Avis de passage laissé avec le numéro du centre.",
-        "Visite à domicile en fin d'après-midi : pas de réponse à l'interphone. Carte du centre déposée.",
+        "Visite à domicile : personne au domicile. Carte du centre déposée dans la boîte aux lettres.",
+    ],
+    ("home_visit", "appointment_made"): [
+        "Visite à domicile, échange rapide avec {g} : rendez-vous pris au centre mercredi à 14 h.",
     ],
     ("home_visit", "reached_family"): [
         "Visite à domicile, échange avec {g}. {P} ne va plus en cours le matin ; rendez-vous pris au centre.",
@@ -278,8 +284,10 @@ CONTACT_NOTES = {
         "Appel au numéro transmis par le collège : messagerie. Message laissé avec le numéro du centre.",
         "Deux appels dans la journée, sans réponse.",
     ],
-    ("phone_call", "reached_family"): [
+    ("phone_call", "appointment_made"): [
         "Appel avec {g} : rendez-vous fixé au centre la semaine prochaine.",
+    ],
+    ("phone_call", "reached_family"): [
         "Point téléphonique avec {g} : {p} est allé{e} en cours lundi et mardi.",
     ],
     ("phone_call", "wrong_details"): ["Numéro non attribué. Demande de coordonnées à jour envoyée à la CPE."],
@@ -342,7 +350,8 @@ TUTORING_NOTES = [
 Plot = list[tuple[str, str, list[str]]]
 PLOTS: dict[str, Plot] = {
     "returned": [
-        ("phone_call", "no_answer", []),
+        ("home_visit", "absent_notice_left", []),
+        ("phone_call", "appointment_made", []),
         ("home_visit", "reached_family", ["clas"]),
         ("meeting_at_centre", "reached_pupil", []),
         ("meeting_at_school", "reached_family", []),
@@ -378,7 +387,7 @@ PLOTS: dict[str, Plot] = {
     "unreachable": [
         ("phone_call", "no_answer", []),
         ("message", "no_answer", []),
-        ("home_visit", "no_answer", []),
+        ("home_visit", "absent_notice_left", []),
         ("home_visit", "no_answer", []),
         ("phone_call", "wrong_details", []),
     ],
@@ -394,6 +403,12 @@ PLOTS: dict[str, Plot] = {
         ("meeting_at_centre", "reached_pupil", []),
     ],
     "stale": [("phone_call", "no_answer", []), ("home_visit", "reached_family", [])],
+    # The centre cannot reach the family: the school is asked to check the contact details.
+    "details_to_check": [
+        ("phone_call", "no_answer", []),
+        ("home_visit", "absent_notice_left", []),
+        ("phone_call", "no_answer", []),
+    ],
 }
 CLOSING_NOTES = {
     Outcome.RETURNED_TO_SCHOOL: "Retour en classe confirmé par le collège. Aide aux devoirs poursuivie au centre.",

@@ -611,6 +611,10 @@ class DemoSeeder:
     def story_active_smartphone(self, scenario, pupil, flagged_at):
         self.active_story(scenario, pupil, flagged_at, "active_smartphone")
 
+    def story_details_to_check(self, scenario, pupil, flagged_at):
+        """Three attempts in a row with no answer: the school is asked to check the family's details."""
+        self.active_story(scenario, pupil, flagged_at, "details_to_check")
+
     def story_stale(self, scenario, pupil, flagged_at):
         """No contact for more than the deadline: overdue."""
         self.active_story(scenario, pupil, flagged_at, "stale", tutoring=0, stale_days=self.rng.randint(18, 24))

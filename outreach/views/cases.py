@@ -2,7 +2,7 @@
 offered follows the step registry."""
 
 from django.contrib import messages
-from django.http import QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -78,7 +78,7 @@ def _render_case(request, case: Case, *, bound: dict | None = None, status: int 
     now = timezone.now()
     case = case_list(scope, now).get(pk=case.pk)
     seen = redaction.disclosure(scope, case)
-    offered = [step for step in steps_offered(scope, case) if not step.edits_case]
+    offered = [step for step in steps_offered(scope, case) if step.page is None]
     if seen.identity:
         offered = [step for step in offered if step.name != "reveal"]
     forms = {
@@ -89,7 +89,7 @@ def _render_case(request, case: Case, *, bound: dict | None = None, status: int 
         "view": redaction.case_view(scope, case),
         "seen": seen,
         "step_forms": [(step, forms[step.name]) for step in offered],
-        "step_names": {step.name for step in steps_offered(scope, case)},
+        "page_steps": [step for step in steps_offered(scope, case) if step.page is not None],
         "events": [
             redaction.event_view(seen, event) for event in case.events.select_related("actor").order_by("at", "pk")
         ],
@@ -114,9 +114,24 @@ def case_page(request, case_id):
     return _render_case(request, case)
 
 
+CONFIRMED = "confirmed"
+
+
+def _confirm_step(request, case: Case, step: Step, form) -> HttpResponse:
+    """The page that restates what the step will do and sends the same answers again, confirmed."""
+    answers = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name not in ("csrfmiddlewaretoken", CONFIRMED)
+        for value in values
+    ]
+    context = {"case": case, "step": step, "question": step.question(form), "answers": answers}
+    return render(request, "outreach/confirm_step.html", context)
+
+
 def _step_of(name: str) -> Step:
     step = STEPS.get(name)
-    if step is None or step.edits_case:
+    if step is None or step.page is not None:
         raise NotFound()
     return step
 
@@ -133,6 +148,8 @@ def case_step(request, case_id, step):
         scope = request_scope(request)
         case = case_for(scope, case_id, step.action)
         form = step.form(request.POST, case=case, now=timezone.now(), prefix=step.name)
+        if form.is_valid() and step.confirm and request.POST.get(CONFIRMED) != "yes":
+            return _confirm_step(request, case, step, form)
         if form.is_valid():
             try:
                 step.run(form, actor=request.user, scope=scope)

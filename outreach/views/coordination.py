@@ -133,13 +133,6 @@ def dashboard_page(request):
     delays = dashboard.first_contact_delays(cases, months)
     overdue = dashboard.overdue_by_deadline(cases, now)
     attendance = dashboard.attendance_before_after(cases)
-    deadline_labels = {
-        "triage": _("Triage"),
-        "acceptance": _("Acceptance"),
-        "first_contact": _("First contact"),
-        "no_contact": _("No recent contact"),
-        "family_notice": _("Family notice"),
-    }
     period = _("since %(date)s") % {"date": dateformat.format(since, "F Y")}
     charts = [
         bar_chart(
@@ -182,7 +175,7 @@ def dashboard_page(request):
             title=_("Overdue cases by deadline"),
             description=_("Open cases past each deadline today; a case may be past several."),
             row_header=_("Deadline"),
-            rows=[(deadline_labels[name], [overdue[name]]) for name in dashboard.DEADLINES],
+            rows=[(dashboard.DEADLINE_NAMES[name], [overdue[name]]) for name in dashboard.DEADLINES],
             series=[_("Overdue cases")],
         ),
         bar_chart(

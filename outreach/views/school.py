@@ -24,6 +24,7 @@ from outreach.forms import (
     AddressForm,
     FlagDetailsForm,
     FlagSchoolForm,
+    GuardianForm,
     GuardianFormSet,
     PupilForm,
     pupil_arguments,
@@ -261,3 +262,53 @@ def flag_edit_page(request, case_id):
     elif request.method == "GET":
         record_read(user=request.user, case=case, action=AccessAction.READ_CASE, what="flag_edit")
     return render(request, "outreach/flag_edit.html", {"case": case, "form": form}, status=400 if form.errors else 200)
+
+
+@pupil_page
+@require_http_methods(["GET", "POST"])
+def contact_details_page(request, case_id):
+    """The `update_contact_details` step: the address and guardian rows of the flag form, filled with what Radar
+    holds; what is saved replaces it, and the centre's request to check the details is answered."""
+    step = STEPS["update_contact_details"]
+    scope = request_scope(request)
+    case = case_for(scope, case_id, step.action)
+    pupil = case.pupil
+    if not step.offered(scope, case):
+        messages.error(request, _("The contact details can only be updated while the case is open."))
+        return redirect("outreach:case", case_id=case.pk)
+    held = {name: getattr(pupil, name) for name in AddressForm.base_fields}
+    rows = [{name: getattr(guardian, name) for name in GuardianForm.base_fields} for guardian in pupil.guardians.all()]
+    if request.method == "GET":
+        record_read(user=request.user, case=case, action=AccessAction.READ_CASE, what="contact_details")
+        address_form = AddressForm(initial=held)
+        guardians = GuardianFormSet(initial=rows, prefix=GUARDIANS_PREFIX)
+        return _render_contact_details(request, case, address_form, guardians, None)
+    with once.claimed(request, pending=reverse("outreach:case", args=[case.pk])) as submission:
+        if submission.replay:
+            return submission.replay
+        address_form = AddressForm(request.POST)
+        guardians = GuardianFormSet(request.POST, prefix=GUARDIANS_PREFIX)
+        step_form = None
+        if address_form.is_valid() and guardians.is_valid():
+            data = {**address_form.cleaned_data, "guardians": [row for _index, row in guardians.filled()]}
+            step_form = step.form(data, case=case, now=timezone.now())
+            if step_form.is_valid():
+                try:
+                    step.run(step_form, actor=request.user, scope=scope)
+                except DomainError as error:
+                    show_domain_error(step_form, error)
+                else:
+                    messages.success(request, step.confirmation(step_form))
+                    return redirect(submission.saved(reverse("outreach:case", args=[case.pk])))
+        return _render_contact_details(request, case, address_form, guardians, step_form, status=400)
+
+
+def _render_contact_details(request, case, address_form, guardians, step_form, *, status=200):
+    context = {
+        "case": case,
+        "address_form": address_form,
+        "guardians": guardians,
+        "form": step_form,
+        "neighbourhoods": Neighbourhood.objects.order_by("name").values_list("name", flat=True),
+    }
+    return render(request, "outreach/contact_details.html", context, status=status)
