@@ -212,6 +212,8 @@ class CaseSerializer(serializers.Serializer):
     counts = CountsSerializer()
     latest_return = LatestReturnSerializer(allow_null=True)
     identity_visible = StrictBooleanField()
+    details_to_check = StrictBooleanField(help_text="The centre asked the school to check the family's details.")
+    return_to_confirm = StrictBooleanField(help_text="Closed, and the school has not confirmed the return since.")
     pupil = PupilBlockField()
 
     def to_representation(self, case):

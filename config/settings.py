@@ -6,7 +6,6 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -120,7 +119,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "fr"
-LANGUAGES = [("fr", _("French")), ("en", _("English"))]
+# Each language named in itself, as a switcher must ("English" for whoever cannot read "Anglais").
+LANGUAGES = [("fr", "Français"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
@@ -270,6 +270,13 @@ RADAR_THINNING_DAYS = int(os.environ.get("RADAR_THINNING_DAYS", "30"))
 RADAR_RECENTLY_CLOSED_DAYS = int(os.environ.get("RADAR_RECENTLY_CLOSED_DAYS", "30"))
 RADAR_ACCESS_LOG_RETENTION_MONTHS = int(os.environ.get("RADAR_ACCESS_LOG_RETENTION_MONTHS", "12"))
 RADAR_CASE_RETENTION_MONTHS = int(os.environ.get("RADAR_CASE_RETENTION_MONTHS", "24"))
+# Who runs this Radar, for the legal notices and the privacy page (the partnership's lead body, its data
+# protection officer, its host).
+RADAR_PUBLISHER = os.environ.get("RADAR_PUBLISHER", "Radar (démonstration)" if DEBUG else "")
+RADAR_PUBLISHER_ADDRESS = os.environ.get("RADAR_PUBLISHER_ADDRESS", "")
+RADAR_PUBLISHER_CONTACT = os.environ.get("RADAR_PUBLISHER_CONTACT", "contact@example.org" if DEBUG else "")
+RADAR_DPO_CONTACT = os.environ.get("RADAR_DPO_CONTACT", "dpo@example.org" if DEBUG else "")
+RADAR_HOST = os.environ.get("RADAR_HOST", "")
 
 LOGGING = {
     "version": 1,

@@ -1,15 +1,19 @@
 """List filters, for both doors: one CaseFilter behind `GET /api/v1/cases/` and the web case list, one filter of
 the access log. Every filter and every ordering runs on an indexed column of the table it filters."""
 
+from datetime import timedelta
+
 import django_filters
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from outreach.access import AccessScope, request_scope
-from outreach.models import AccessAction, AccessLog, Case, CaseReason, Centre, Reason, Status, Urgency
+from outreach.models import OPEN_STATUSES, AccessAction, AccessLog, Case, CaseReason, Centre, Reason, Status, Urgency
 from outreach.selectors import centre_staff, overdue_q
 from schools.models import School
 from schools.permissions import Action
@@ -83,6 +87,11 @@ class CaseFilter(StrictFilterSet):
     reason = django_filters.ChoiceFilter(label=_("Reason"), choices=Reason.choices, method="filter_reason")
     urgency = django_filters.ChoiceFilter(label=_("Urgency"), choices=Urgency.choices)
     overdue = StrictBooleanFilter(label=_("Overdue"), method="filter_overdue")
+    current = StrictBooleanFilter(
+        label=_("Open, or closed recently"),
+        method="filter_current",
+        help_text="Open cases and those closed in the last RADAR_RECENTLY_CLOSED_DAYS days (30).",
+    )
     flagged_after = django_filters.DateFilter(label=_("Flagged from"), field_name="flagged_at", lookup_expr="date__gte")
     flagged_before = django_filters.DateFilter(label=_("Flagged to"), field_name="flagged_at", lookup_expr="date__lte")
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
@@ -97,6 +106,11 @@ class CaseFilter(StrictFilterSet):
 
     def filter_reason(self, queryset, name, value):
         return queryset.filter(Exists(CaseReason.objects.filter(case=OuterRef("pk"), reason=value)))
+
+    def filter_current(self, queryset, name, value):
+        since = timezone.now() - timedelta(days=settings.RADAR_RECENTLY_CLOSED_DAYS)
+        current = Q(status__in=OPEN_STATUSES) | Q(status=Status.CLOSED, closed_at__gte=since)
+        return queryset.filter(current) if value else queryset.exclude(current)
 
     def filter_overdue(self, queryset, name, value):
         return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
@@ -158,6 +172,15 @@ class CaseFilter(StrictFilterSet):
             del fields["assigned_to"]
         fields["status"].widget = forms.CheckboxSelectMultiple(choices=Status.choices)
         fields["overdue"].widget = forms.Select(choices=[*any_choice, ("true", _("Overdue only"))])
+        fields["current"].widget = forms.Select(
+            choices=[
+                *any_choice,
+                (
+                    "true",
+                    _("Open, or closed in the last %(days)d days") % {"days": settings.RADAR_RECENTLY_CLOSED_DAYS},
+                ),
+            ]
+        )
         for name in ("reason", "urgency"):
             fields[name].widget = forms.Select(choices=any_choice + list(fields[name].choices)[1:])
         for name in ("flagged_after", "flagged_before"):

@@ -119,6 +119,19 @@ class StepForm(forms.Form):
         return described
 
 
+class FieldGroup:
+    """Some fields of a bound form, rendered on their own by _fields.html (a form folded in two parts)."""
+
+    def __init__(self, form: forms.Form, names: tuple[str, ...]):
+        self.form, self.names = form, names
+
+    def hidden_fields(self):
+        return []
+
+    def visible_fields(self):
+        return [self.form[name] for name in self.names]
+
+
 class NoInputForm(StepForm):
     """A step that needs nothing but a click (accepting a case)."""
 
@@ -270,10 +283,24 @@ class ContactForm(StepForm):
     next_step_due_on = model_field(Contact, "next_step_due_on", label=_("Next step due on"), widget=date_input())
 
     web_only = ("support_detail",)
+    # What a doorstep page shows at once; the rest is folded.
+    quick = ("kind", "result", "occurred_at")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["occurred_at"].initial = timezone.localtime(self.now).strftime("%Y-%m-%dT%H:%M")
+
+    @property
+    def quick_form(self) -> "FieldGroup":
+        return FieldGroup(self, self.quick)
+
+    @property
+    def more_form(self) -> "FieldGroup":
+        return FieldGroup(self, tuple(name for name in self.fields if name not in self.quick))
+
+    @property
+    def more_has_errors(self) -> bool:
+        return any(name in self.errors for name in self.fields if name not in self.quick)
 
     def clean(self):
         data = super().clean()

@@ -73,6 +73,10 @@ class Outcome(models.TextChoices):
     RESOLVED_BY_SCHOOL = "resolved_by_school", _("Resolved by the school")
 
 
+# No return to confirm after these outcomes: the pupil left, or the school closed the case itself.
+NO_RETURN_TO_CONFIRM = ("moved_away", "resolved_by_school")
+
+
 class ContactKind(models.TextChoices):
     HOME_VISIT = "home_visit", _("Home visit")
     PHONE_CALL = "phone_call", _("Phone call")
@@ -304,6 +308,14 @@ class Case(models.Model):
         """Changes with every write on the case: the API's ETag, compared under the row lock by the services."""
         stamp = f"{self.pk}:{self.updated_at.isoformat() if self.updated_at else ''}:{self.status}"
         return hashlib.sha256(stamp.encode()).hexdigest()[:32]
+
+    def return_to_confirm(self) -> bool:
+        """Closed, and the school has not said since whether the pupil attends again. Reads the prefetched
+        return confirmations (selectors.case_list) when there are some."""
+        if self.status != Status.CLOSED or self.outcome in NO_RETURN_TO_CONFIRM or self.closed_at is None:
+            return False
+        closed_on = timezone.localdate(self.closed_at)
+        return not any(confirmation.on >= closed_on for confirmation in self.return_confirmations.all())
 
     def deadlines(self) -> dict[str, datetime]:
         """When each deadline of SPEC §3 that applies to the case in its current state falls."""

@@ -164,6 +164,8 @@ def case_view(scope: AccessScope, case: Case) -> dict:
             else None
         ),
         "identity_visible": seen.identity,
+        "details_to_check": case.details_to_check_since is not None,
+        "return_to_confirm": case.return_to_confirm(),
         "pupil": pupil_view(seen, case),
     }
 

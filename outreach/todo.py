@@ -17,12 +17,12 @@ from django.utils.translation import gettext_lazy as _
 from outreach import dashboard
 from outreach.access import AccessScope, cases_visible_to
 from outreach.models import (
+    NO_RETURN_TO_CONFIRM,
     OPEN_STATUSES,
     Case,
     CaseEvent,
     Contact,
     EventKind,
-    Outcome,
     ReturnConfirmation,
     Status,
     TodoVisit,
@@ -32,8 +32,6 @@ from schools.permissions import Action
 
 LINES = 20
 COUNT_CAP = 500
-# No return to confirm after these outcomes: the pupil left, or the school closed the case itself.
-NO_RETURN_TO_CONFIRM = (Outcome.MOVED_AWAY, Outcome.RESOLVED_BY_SCHOOL)
 
 DEADLINE_TASKS: dict[str, tuple[Promise, str]] = {
     "triage": (_("Route the case to a centre"), "route"),

@@ -56,6 +56,8 @@ SUMMARY_KEYS = {
     "counts",
     "latest_return",
     "identity_visible",
+    "details_to_check",
+    "return_to_confirm",
     "pupil",
 }
 CASE_KEYS = {

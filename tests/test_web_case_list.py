@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from outreach import models as om
 from outreach.views.cases import PAGE_SIZE
+from tests import factories
 from tests.api_helpers import bulk_cases, make_case, make_pupil
 
 pytestmark = pytest.mark.django_db
@@ -51,14 +52,28 @@ def test_each_filter_narrows_the_list_as_the_api_does(client, world):
     assert shown(world.school_staff) == {"mine", "urgent", "old"}, "a school sees its own cases only"
 
 
-def test_a_first_visit_shows_open_cases_and_an_explicit_status_shows_closed_ones(client, world):
+@pytest.mark.clock
+def test_a_school_first_sees_open_cases_and_those_closed_lately_with_the_return_to_confirm(client, world):
+    now = timezone.now()
     open_case = make_case(world, om.Status.IN_PROGRESS)
-    closed = make_case(world, om.Status.CLOSED)
-    assert _references(_page(client, world.school_staff)) == [open_case.reference]
-    assert set(_references(_page(client, world.school_staff, status=["in_progress", "closed"]))) == {
-        open_case.reference,
-        closed.reference,
-    }
+    closed = make_case(world, om.Status.CLOSED, closed_at=now - timedelta(days=5))
+    confirmed = make_case(world, om.Status.CLOSED, closed_at=now - timedelta(days=6))
+    factories.ReturnConfirmationFactory(case=confirmed, recorded_by=world.school_staff, on=timezone.localdate(now))
+    long_closed = make_case(world, om.Status.CLOSED, closed_at=now - timedelta(days=40))
+    response = _page(client, world.school_staff)
+    assert set(_references(response)) == {open_case.reference, closed.reference, confirmed.reference}
+    html = response.content.decode()
+    row = html[html.index(closed.reference) :]
+    assert "badge-return" in row[: row.index("</tr>")]
+    row = html[html.index(confirmed.reference) :]
+    assert "badge-return" not in row[: row.index("</tr>")]
+    assert long_closed.reference in _references(_page(client, world.school_staff, status="closed"))
+
+
+def test_a_centre_first_sees_its_open_cases(client, world):
+    open_case = make_case(world, om.Status.IN_PROGRESS)
+    make_case(world, om.Status.CLOSED)
+    assert _references(_page(client, world.animator)) == [open_case.reference]
 
 
 def test_the_mine_and_animator_filters_show_only_where_they_mean_something(client, world):

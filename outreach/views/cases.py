@@ -31,15 +31,19 @@ def _default_ordering(scope) -> str:
     return "next_deadline_at" if scope.has_assignments or scope.is_coordinator else "-flagged_at"
 
 
-def _filter_data(request) -> QueryDict:
-    """The filters the page was given, empty ones left out; on a first visit, the open cases."""
+def _filter_data(request, scope) -> QueryDict:
+    """The filters the page was given, empty ones left out. On a first visit: the open cases, and for a school
+    also those closed lately (marked "return to confirm" until it is)."""
     data = QueryDict(mutable=True)
     for name, values in request.GET.lists():
         given = [value for value in values if value]
         if given and name not in ("cursor", "ordering"):
             data.setlist(name, given)
     if not data:
-        data.setlist("status", [str(status) for status in OPEN_STATUSES])
+        if scope.has_assignments or scope.is_coordinator:
+            data.setlist("status", [str(status) for status in OPEN_STATUSES])
+        else:
+            data["current"] = "true"
     return data
 
 
@@ -47,7 +51,7 @@ def _filter_data(request) -> QueryDict:
 @require_GET
 def case_list_page(request):
     scope = request_scope(request)
-    filters = CaseFilter(_filter_data(request), queryset=case_list(scope), request=request)
+    filters = CaseFilter(_filter_data(request, scope), queryset=case_list(scope), request=request)
     filters.offer_choices()
     ordering = request.GET.get("ordering")
     if ordering not in LIST_ORDERINGS:
@@ -89,6 +93,8 @@ def _render_case(request, case: Case, *, bound: dict | None = None, status: int 
         "view": redaction.case_view(scope, case),
         "seen": seen,
         "step_forms": [(step, forms[step.name]) for step in offered],
+        # On a phone at the door: whoever logs the visit and may see where the family lives.
+        "doorstep": seen.identity and "log_contact" in forms,
         "page_steps": [step for step in steps_offered(scope, case) if step.page is not None],
         "events": [
             redaction.event_view(seen, event) for event in case.events.select_related("actor").order_by("at", "pk")
@@ -166,3 +172,31 @@ def case_step(request, case_id, step):
         if not cases_visible_to(scope).filter(pk=case.pk).exists():
             return redirect(submission.saved(reverse("outreach:home")))
         return redirect(submission.saved(reverse("outreach:case", args=[case.pk])))
+
+
+@pupil_page
+@require_GET
+def case_print_page(request, case_id):
+    """A case on one or two printed pages for an équipe éducative meeting: facts, timeline and outcome, with the
+    notes as the reader may see them, and no form."""
+    scope = request_scope(request)
+    case = case_for(scope, case_id)
+    record_read(user=request.user, case=case, action=AccessAction.READ_CASE, what="print")
+    now = timezone.now()
+    case = case_list(scope, now).get(pk=case.pk)
+    seen = redaction.disclosure(scope, case)
+    context = {
+        "case": case,
+        "view": redaction.case_view(scope, case),
+        "seen": seen,
+        "events": [
+            redaction.event_view(seen, event) for event in case.events.select_related("actor").order_by("at", "pk")
+        ],
+        "contacts": [
+            redaction.contact_view(seen, contact, now=now)
+            for contact in case.contacts.select_related("author").prefetch_related("supports").order_by("occurred_at")
+        ],
+        "returns": list(case.return_confirmations.all()),
+        "printed_at": now,
+    }
+    return render(request, "outreach/case_print.html", context)

@@ -3,6 +3,7 @@
 from functools import wraps
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -11,6 +12,8 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET
 
 from outreach.access import request_scope
+from outreach.dashboard import DEADLINE_NAMES
+from outreach.models import Status
 from outreach.navigation import home_url_for
 from schools.domain_errors import ActionForbidden, DomainError, NotFound
 
@@ -56,3 +59,35 @@ def home(request):
 @require_GET
 def no_role(request):
     return render(request, "outreach/no_role.html")
+
+
+@require_GET
+def help_page(request):
+    """Help for every role, with the glossary of statuses and deadlines the "Overdue" badges link to."""
+    deadlines = [(DEADLINE_NAMES[name], days) for name, days in settings.RADAR_DEADLINES.items()]
+    return render(request, "outreach/help.html", {"statuses": Status.choices, "deadlines": deadlines})
+
+
+@require_GET
+def accessibility_page(request):
+    return render(request, "outreach/accessibility.html", {"contact": settings.RADAR_PUBLISHER_CONTACT})
+
+
+@require_GET
+def legal_page(request):
+    context = {
+        "publisher": settings.RADAR_PUBLISHER,
+        "address": settings.RADAR_PUBLISHER_ADDRESS,
+        "contact": settings.RADAR_PUBLISHER_CONTACT,
+        "host": settings.RADAR_HOST,
+    }
+    return render(request, "outreach/legal.html", context)
+
+
+@require_GET
+def privacy_page(request):
+    retention = {
+        "cases": settings.RADAR_CASE_RETENTION_MONTHS,
+        "access_log": settings.RADAR_ACCESS_LOG_RETENTION_MONTHS,
+    }
+    return render(request, "outreach/privacy.html", {"retention": retention, "dpo": settings.RADAR_DPO_CONTACT})
