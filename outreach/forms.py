@@ -530,7 +530,9 @@ class ContactDetailsForm(StepForm):
     postcode = AddressForm.base_fields["postcode"]
     city = AddressForm.base_fields["city"]
     neighbourhood = AddressForm.base_fields["neighbourhood"]
-    guardians = GuardiansField(label=_("Guardians"))
+    guardians = GuardiansField(
+        label=_("Guardians"), error_messages={"required": _("Give at least one guardian the centre can reach.")}
+    )
 
 
 def pupil_arguments(pupil: dict, address: dict, guardians: list[dict]) -> dict:

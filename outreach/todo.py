@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -169,7 +169,7 @@ def thinning(scope: AccessScope, cases: QuerySet[Case], now: datetime) -> Sectio
 
 def returns_to_confirm(scope: AccessScope, cases: QuerySet[Case]) -> Section:
     confirmed_since_closing = ReturnConfirmation.objects.filter(
-        case=OuterRef("pk"), on__gte=TruncDate(OuterRef("closed_at"))
+        case=OuterRef("pk"), on__gte=TruncDate(ExpressionWrapper(OuterRef("closed_at"), output_field=DateTimeField()))
     )
     waiting = (
         cases.filter(status=Status.CLOSED)

@@ -1,6 +1,8 @@
 """Labels of coded values for pages built from redaction dictionaries, which hold codes, not model instances."""
 
 from django import template
+from django.utils.dateformat import format as format_date
+from django.utils.translation import get_language
 
 from outreach.models import (
     AccessAction,
@@ -40,3 +42,12 @@ def label_of(code: str, coded_list: str) -> str:
 def field_anchor(field) -> str:
     """The id an error links to: the input, or a group's first choice (radios and checkboxes have no single one)."""
     return field.id_for_label or f"{field.auto_id}_0"
+
+
+@register.filter
+def long_date(value) -> str:
+    """ "1er septembre 2026" in French (the first of a month is an ordinal), "1 September 2026" in English."""
+    text = format_date(value, "j F Y")
+    if value.day == 1 and (get_language() or "").startswith("fr"):
+        return "1er" + text[1:]
+    return text

@@ -171,7 +171,8 @@ def case_step(request, case_id, step):
             return redirect(submission.saved(back_to))
         if not cases_visible_to(scope).filter(pk=case.pk).exists():
             return redirect(submission.saved(reverse("outreach:home")))
-        return redirect(submission.saved(reverse("outreach:case", args=[case.pk])))
+        # An anchor of its own, or the page would open again at the form's anchor, which the redirect inherits.
+        return redirect(submission.saved(reverse("outreach:case", args=[case.pk]) + "#main"))
 
 
 @pupil_page

@@ -127,7 +127,7 @@ def dashboard_page(request):
     since = months[0]
 
     def month_label(month: date) -> str:
-        return dateformat.format(month, "M Y")
+        return dateformat.format(month, "N Y")  # "juin", "juil.": "M" gives "jui" for both
 
     flags = dashboard.flags_per_month(cases, months)
     delays = dashboard.first_contact_delays(cases, months)

@@ -10,6 +10,8 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("RADAR_CHROMIUM", "/usr/bin/chromium")
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
@@ -41,7 +43,34 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture
 def browser_context_args(browser_context_args):
-    return {**browser_context_args, "locale": "fr-FR", "timezone_id": "Europe/Paris"}
+    # The site's Content-Security-Policy (script-src 'self') would refuse axe-core, which the tests inject into each
+    # page: the policy itself is checked by the server-side tests.
+    return {**browser_context_args, "locale": "fr-FR", "timezone_id": "Europe/Paris", "bypass_csp": True}
+
+
+def axe_violations(page) -> list[str]:
+    """WCAG 2.1 A and AA violations axe-core finds on the page as it is now, one line each."""
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations",
+        WCAG_AA,
+    )
+    return [
+        f"{violation['id']} ({violation['impact']}): {node['target']} {node['failureSummary']}"
+        for violation in violations
+        for node in violation["nodes"]
+    ]
+
+
+@pytest.fixture
+def accessible():
+    """`accessible(page)` fails the test if axe-core finds a WCAG 2.1 A/AA violation on the page."""
+
+    def check(page) -> None:
+        violations = axe_violations(page)
+        assert not violations, f"{page.url}:\n" + "\n".join(violations)
+
+    return check
 
 
 @pytest.fixture

@@ -216,7 +216,7 @@ def test_cpe_flags_a_pupil_correcting_one_mistake_and_sees_it_in_her_list(page, 
     world = people
     others = other_open_cases(world)
     login(page, "cpe")
-    expect(page).to_have_url(f"{live_server.url}{reverse('outreach:case_list')}")
+    expect(page).to_have_url(f"{live_server.url}{reverse('outreach:todo')}")  # her home page
 
     nav_link(page, "outreach:flag").click()
     expect(page).to_have_url(f"{live_server.url}{reverse('outreach:flag')}")
@@ -303,7 +303,9 @@ def test_coordinator_routes_from_triage_and_sees_it_on_the_dashboard(page, live_
     closed = history(world)
     case = flagged(world)
     login(page, "coord")
-    expect(page).to_have_url(f"{live_server.url}{reverse('outreach:triage')}")  # her home page
+    expect(page).to_have_url(f"{live_server.url}{reverse('outreach:todo')}")  # her home page
+    expect(page.locator("#todo-triage").locator("xpath=..")).to_contain_text(case.reference)
+    nav_link(page, "outreach:triage").click()
 
     row = case_row(page, case)
     expect(row).to_have_count(1)
@@ -361,25 +363,20 @@ def test_coordinator_routes_from_triage_and_sees_it_on_the_dashboard(page, live_
     screenshot(page, "access-log")
 
 
-def test_centre_manager_accepts_the_routed_case(page, live_server, login, people):
+def test_centre_manager_accepts_the_routed_case_from_his_todo_page(page, live_server, login, people, accessible):
     world = people
     case = routed(world)
     login(page, "manager")
-    expect(page).to_have_url(f"{live_server.url}{reverse('outreach:case_list')}")
+    expect(page).to_have_url(f"{live_server.url}{reverse('outreach:todo')}")
+    accessible(page)
 
-    row = case_row(page, case)
-    expect(row.locator(".badge-routed")).to_be_visible()
-    row.locator("a").click()
-    expect(page).to_have_url(f"{live_server.url}{reverse('outreach:case', args=[case.pk])}")
-    accept = page.locator(f"form[action='{reverse('outreach:case_step', args=[case.pk, 'accept'])}'] button")
-    expect(accept).to_be_visible()
-    expect(page.locator("#step-log_contact")).to_have_count(0)  # nothing to log before the case is accepted
-    accept.click()
+    waiting = page.locator("#todo-to_accept").locator("xpath=..").locator("li.task").filter(has_text=case.reference)
+    expect(waiting).to_have_count(1)
+    waiting.locator(f"form[action='{reverse('outreach:case_step', args=[case.pk, 'accept'])}'] button").click()
 
     expect(success_message(page)).to_be_visible()
-    expect(page.locator("h1 .badge-in_progress")).to_be_visible()
-    expect(accept).to_have_count(0)
-    expect(page.locator("#step-log_contact")).to_be_visible()
+    expect(page).to_have_url(f"{live_server.url}{reverse('outreach:todo')}")  # back to what is left to do
+    expect(page.locator("#todo-to_accept").locator("xpath=..").locator("li.task")).to_have_count(0)
     case.refresh_from_db()
     assert case.status == Status.IN_PROGRESS and case.accepted_at is not None
     assert case.events.filter(kind=EventKind.ACCEPTED, actor=world.manager).count() == 1
@@ -396,9 +393,9 @@ def test_animator_logs_a_home_visit_on_a_phone_with_a_tablet_lent(phone_page, li
     world, page = people, phone_page
     case = accepted(world)
     login(page, "anim")
-    expect(page).to_have_url(f"{live_server.url}{reverse('outreach:case_list')}")
     assert page.viewport_size == PHONE
     no_horizontal_scroll(page)
+    page.goto(f"{live_server.url}{reverse('outreach:case_list')}")
 
     case_row(page, case).locator("a").tap()
     expect(page).to_have_url(f"{live_server.url}{reverse('outreach:case', args=[case.pk])}")
@@ -408,6 +405,7 @@ def test_animator_logs_a_home_visit_on_a_phone_with_a_tablet_lent(phone_page, li
     expect(form.locator(f"input[name='log_contact-kind'][value={ContactKind.HOME_VISIT}]")).to_be_checked()
     expect(form.locator("#id_log_contact-occurred_at")).not_to_have_value("")  # now, filled in for her
     form.locator(f"input[name='log_contact-result'][value={ContactResult.REACHED_FAMILY}]").tap()
+    form.locator("details.more > summary").tap()  # duration, support, notes and next step are folded
     form.locator("#id_log_contact-duration_minutes").fill("40")
     form.locator(f"input[name='log_contact-supports'][value={SupportKind.DEVICE_TABLET}]").tap()
     form.locator("#id_log_contact-support_detail").fill(TABLET_DETAIL)
@@ -418,7 +416,7 @@ def test_animator_logs_a_home_visit_on_a_phone_with_a_tablet_lent(phone_page, li
     form.locator("button[type=submit]").tap()
 
     expect(success_message(page)).to_be_visible()
-    expect(page).to_have_url(f"{live_server.url}{reverse('outreach:case', args=[case.pk])}")
+    expect(page).to_have_url(f"{live_server.url}{reverse('outreach:case', args=[case.pk])}#main")
     screenshot(page, "case-phone")
     contact = case.contacts.get()
     assert (contact.kind, contact.result, contact.author) == (
@@ -430,6 +428,7 @@ def test_animator_logs_a_home_visit_on_a_phone_with_a_tablet_lent(phone_page, li
     assert timezone.now() - contact.occurred_at < timedelta(minutes=10)
     support = contact.supports.get()
     assert (support.kind, support.detail, support.case_id) == (SupportKind.DEVICE_TABLET, TABLET_DETAIL, case.pk)
+    page.locator("section[aria-labelledby=contacts-title]").locator("xpath=..").locator("summary").tap()
     visit = page.locator("section[aria-labelledby=contacts-title] tbody tr")
     expect(visit).to_have_count(1)
     expect(visit).to_contain_text(TABLET_DETAIL)
@@ -441,6 +440,7 @@ def test_cpe_sees_the_visit_on_the_timeline_and_confirms_the_return(page, live_s
     world = people
     case = visited(world)
     login(page, "cpe")
+    nav_link(page, "outreach:case_list").click()
     case_row(page, case).locator("a").click()
     expect(page).to_have_url(f"{live_server.url}{reverse('outreach:case', args=[case.pk])}")
 
@@ -520,6 +520,7 @@ def test_english_switch_translates_the_page(page, live_server, login, people):
     html, h1 = page.locator("html"), page.locator("main h1")
     log_out = page.locator("header form.logout button[type=submit]")
     language = page.locator("footer form.language")
+    nav_link(page, "outreach:case_list").click()
     expect(html).to_have_attribute("lang", "fr")
     expect(h1).to_have_text("Dossiers")
     expect(log_out).to_have_text("Se déconnecter")
