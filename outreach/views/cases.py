@@ -72,6 +72,8 @@ def case_list_page(request):
             "ordering": ordering,
             "orderings": LIST_ORDERINGS,
             "query_string": query.urlencode(),
+            # Folded on a first visit, so the list comes first on a phone; open once filters are chosen.
+            "filtered": bool(request.GET),
         },
         status=200 if page else 400,
     )
