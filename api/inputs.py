@@ -42,7 +42,12 @@ def api_field(field: forms.Field, *, partial: bool = False, default=NO_DEFAULT) 
     if isinstance(field, SupportsField):
         return SupportInputSerializer(many=True, **optional)
     if isinstance(field, GuardiansField):
-        return serializers.ListField(child=input_serializer(GuardianForm)(), max_length=MAX_GUARDIANS, **optional)
+        return serializers.ListField(
+            child=input_serializer(GuardianForm)(),
+            min_length=1 if field.required else 0,
+            max_length=MAX_GUARDIANS,
+            **optional,
+        )
     if isinstance(field, forms.ModelMultipleChoiceField):
         return serializers.ListField(child=IdField(), **optional)
     if isinstance(field, forms.MultipleChoiceField):
