@@ -43,7 +43,7 @@ from outreach.access import (
     school_to_flag_for,
 )
 from outreach.audit import record_read
-from outreach.exports import csv_stream
+from outreach.exports import CSV_FORMATS, csv_format_named, csv_stream
 from outreach.filters import CASE_ORDERINGS, AccessLogFilter, CaseFilter
 from outreach.forms import ContactForm, StepForm
 from outreach.models import AccessAction, AccessLog, Case, Centre, Neighbourhood, Outcome
@@ -533,6 +533,13 @@ class OutcomeReportView(APIView):
             OpenApiParameter("from", OpenApiTypes.DATE, description="Closed on or after."),
             OpenApiParameter("to", OpenApiTypes.DATE, description="Closed on or before."),
             OpenApiParameter("group_by", OpenApiTypes.STR, enum=list(GROUPINGS), default="centre"),
+            OpenApiParameter(
+                "dialect",
+                OpenApiTypes.STR,
+                enum=list(CSV_FORMATS),
+                default="standard",
+                description="For the CSV variant: `excel` writes semicolons, a byte order mark and decimal commas.",
+            ),
         ],
         responses={
             (200, "application/json"): s.OutcomeReportSerializer,
@@ -559,6 +566,7 @@ class OutcomeReportView(APIView):
             return csv_stream(
                 [[group_by, "label", "total", *Outcome.values], *([row[c] for c in columns] for row in rows)],
                 filename=f"radar-outcomes-by-{group_by}.csv",
+                csv_format=csv_format_named(request.query_params.get("dialect")),
             )
         return Response({"group_by": group_by, "outcomes": Outcome.values, "rows": rows})
 

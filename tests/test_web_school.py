@@ -427,7 +427,7 @@ def test_csv_with_too_many_rows_is_refused_clearly(client, world):
     [
         (b"external_ref,first_name\nEL-1,A\n", "missing: last_name, level, reasons"),
         (b"external_ref,first_name,last_name,level,reasons\n", "no pupil under its first line"),
-        ("external_ref;first_name;last_name;level;reasons\nEL-1;Zoé;B;5e;x\n".encode("utf-16"), "not in UTF-8"),
+        (b"external_ref;first_name;last_name;level;reasons\nEL-1;Z\x81\x8d;B;5e;x\n", "neither UTF-8 nor Windows-1252"),
         (b"", "The submitted file is empty."),
     ],
 )

@@ -24,8 +24,8 @@ from outreach.access import (
     require_global,
     require_somewhere,
 )
-from outreach.charts import bar_chart, fmt
-from outreach.exports import csv_stream
+from outreach.charts import bar_chart
+from outreach.exports import csv_format_named, csv_stream
 from outreach.forms import AccessLogFilterForm, ReportForm
 from outreach.models import AccessAction, AccessLog, EventKind, Outcome, Reason, SupportKind
 from outreach.redaction import disclosure
@@ -46,6 +46,10 @@ def _coordinator_scope(request):
 
 def _wants_csv(request) -> bool:
     return request.GET.get("format") == "csv"
+
+
+def _csv_format(request):
+    return csv_format_named(request.GET.get("dialect"))
 
 
 def _query_without(request, *names: str) -> str:
@@ -266,6 +270,7 @@ def reports_page(request):
                 *([row["label"], row["total"], *[cell["value"] for cell in row["counts"]]] for row in rows),
             ],
             filename=f"radar-outcomes-by-{group_by}{'-' + period if period else ''}.csv",
+            csv_format=_csv_format(request),
         )
     totals = {
         "total": sum(row["total"] for row in rows),
@@ -335,8 +340,8 @@ def _funders_sections(report: dict) -> list[dict]:
             [
                 (_("Sessions logged"), tutoring["sessions"]),
                 (_("Sessions attended"), tutoring["sessions_attended"]),
-                (_("Hours attended"), fmt(tutoring["hours_attended"], 1)),
-                (_("Attendance rate"), "—" if rate is None else f"{fmt(rate * 100, 1)} %"),
+                (_("Hours attended"), round(tutoring["hours_attended"], 1)),
+                (_("Attendance rate (%)"), None if rate is None else round(rate * 100, 1)),
                 (_("Pupils tutored"), tutoring["pupils"]),
             ],
         ),
@@ -385,6 +390,7 @@ def funders_report_page(request):
                 *([section["title"], label, value] for section in sections for label, value in section["items"]),
             ],
             filename=f"radar-funders-{year}.csv",
+            csv_format=_csv_format(request),
         )
     return render(
         request,

@@ -17,6 +17,7 @@ from outreach.csv_import import (
     CSV_COLUMNS,
     REQUIRED_COLUMNS,
     FlagUploadForm,
+    column_title,
     csv_template,
     import_rows,
 )
@@ -226,7 +227,9 @@ def flag_upload_page(request):
             status: sum(1 for result in report or () if result["status"] == status)
             for status in ("created", "existing", "error")
         },
-        "columns": [(name, CSV_COLUMN_HELP[name], name in REQUIRED_COLUMNS) for name in CSV_COLUMNS],
+        "columns": [
+            (column_title(name), name, CSV_COLUMN_HELP[name], name in REQUIRED_COLUMNS) for name in CSV_COLUMNS
+        ],
         "reasons": Reason.choices,
     }
     return render(request, "outreach/flag_upload.html", context, status=400 if form.errors else 200)
