@@ -8,17 +8,30 @@ access log; an admin form editing `status` or `centre` directly would bypass all
 import copy
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from outreach.access import access_scope
-from outreach.models import AccessLog, Case, CaseEvent, CaseReason, Centre, Neighbourhood, NeighbourhoodPostcode
+from outreach.models import (
+    AccessLog,
+    Case,
+    CaseEvent,
+    CaseReason,
+    Centre,
+    Neighbourhood,
+    NeighbourhoodPostcode,
+    Street,
+)
 from outreach.roles import ROLE_LABELS, ROLE_ORGANISATION, Role
 from outreach.services import role_grant, role_revoke
+from outreach.streets import read_street_list
 from schools.models import School
 
 User = get_user_model()
@@ -62,6 +75,51 @@ class NeighbourhoodAdmin(admin.ModelAdmin):
     @admin.display(description=_("covered by"))
     def centre_list(self, obj: Neighbourhood) -> str:
         return ", ".join(sorted(centre.name for centre in obj.centres.all())) or "—"
+
+
+class StreetListForm(forms.Form):
+    file = forms.FileField(
+        label=_("Street list (CSV)"),
+        help_text=_(
+            "The Base Adresse Nationale's columns (numero, nom_voie, code_postal…) with one more, quartier, naming "
+            "a neighbourhood Radar knows. The streets of every neighbourhood named replace the ones on record."
+        ),
+    )
+
+
+@admin.register(Street)
+class StreetAdmin(admin.ModelAdmin):
+    list_display = ("name", "postcode", "number_from", "number_to", "neighbourhood")
+    list_filter = ("neighbourhood",)
+    search_fields = ("name", "postcode")
+    list_select_related = ("neighbourhood",)
+    change_list_template = "admin/outreach/street/change_list.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_view)
+        return [path("import/", view, name="outreach_street_import"), *super().get_urls()]
+
+    def import_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = StreetListForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                report = read_street_list(form.cleaned_data["file"])
+            except ValidationError as error:
+                form.add_error("file", error)
+            else:
+                messages.success(
+                    request,
+                    _("%(streets)d streets of %(neighbourhoods)d neighbourhoods imported from %(rows)d rows.")
+                    % {"streets": report.streets, "neighbourhoods": len(report.neighbourhoods), "rows": report.rows},
+                )
+                for line, message in report.errors[:20]:
+                    left_out = _("Line %(line)d left out: %(message)s") % {"line": line, "message": message}
+                    messages.warning(request, left_out)
+                return redirect(reverse("admin:outreach_street_changelist"))
+        context = {**self.admin_site.each_context(request), "form": form, "opts": self.model._meta}
+        return render(request, "admin/outreach/street/import.html", context, status=400 if form.errors else 200)
 
 
 @admin.register(Centre)

@@ -8,6 +8,7 @@ scoping stays decided in one place.
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.db import models
 from django.db.models import (
     Avg,
     Count,
@@ -26,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from outreach.access import AccessScope
+from outreach.folding import fold
 from outreach.models import (
     OPEN_STATUSES,
     Case,
@@ -39,6 +41,7 @@ from outreach.models import (
 )
 from outreach.reports import outcome_report
 from outreach.selectors import overdue_conditions, overdue_q, with_overdue
+from outreach.streets import street_neighbourhoods
 
 DEADLINES = ("triage", "acceptance", "first_contact", "no_contact", "family_notice")
 DEADLINE_NAMES = {
@@ -115,40 +118,72 @@ def late_acceptances(cases: QuerySet[Case], now: datetime | None = None) -> Quer
     )
 
 
+class Basis(models.TextChoices):
+    """Why a centre is suggested for a pupil."""
+
+    NEIGHBOURHOOD = "neighbourhood"
+    STREET = "street"
+    POSTCODE = "postcode"
+
+
+@dataclass
+class Suggestion:
+    centres: list[Centre]
+    basis: Basis | None = None
+    # The neighbourhood that decided, when one did (never the street: triage shows no address).
+    neighbourhood: str = ""
+
+
 @dataclass
 class Coverage:
     """Every centre, and which ones cover which neighbourhood and postcode, loaded once for a whole page.
 
-    `suggest` answers like selectors.centres_covering, without a query per pupil."""
+    `suggest` answers like selectors.centres_covering, without a query per pupil, and says why."""
 
     centres: list[Centre] = field(default_factory=list)
+    names: dict[int, str] = field(default_factory=dict)
+    by_neighbourhood: dict[int, set[int]] = field(default_factory=dict)
     by_name: dict[str, set[int]] = field(default_factory=dict)
     by_postcode: dict[str, set[int]] = field(default_factory=dict)
+    by_address: dict[tuple[str, str], int] = field(default_factory=dict)
 
-    def suggest(self, *, neighbourhood_name: str, postcode: str) -> list[Centre]:
-        name, postcode = (neighbourhood_name or "").strip().casefold(), (postcode or "").strip()
-        if name and name in self.by_name:
-            centre_ids = self.by_name[name]
-        elif postcode:
-            centre_ids = self.by_postcode.get(postcode, set())
+    def load_streets(self, pupils) -> None:
+        """The street list's answer for these pupils' addresses: one query for the page, whatever its pupils."""
+        self.by_address = street_neighbourhoods((pupil.address, pupil.postcode) for pupil in pupils if pupil.address)
+
+    def _named(self, pupil) -> set[int]:
+        return self.by_name.get(fold(pupil.neighbourhood), set())
+
+    def suggest(self, pupil) -> Suggestion:
+        if neighbourhood_ids := self._named(pupil):
+            basis, decided = Basis.NEIGHBOURHOOD, neighbourhood_ids
+        elif (street := self.by_address.get((pupil.address, pupil.postcode))) is not None:
+            basis, decided = Basis.STREET, {street}
+        elif postcode_ids := self.by_postcode.get((pupil.postcode or "").strip(), set()):
+            basis, decided = Basis.POSTCODE, postcode_ids
         else:
-            centre_ids = set()
-        return [centre for centre in self.centres if centre.pk in centre_ids]
+            return Suggestion(centres=[])
+        centre_ids = set().union(*(self.by_neighbourhood.get(pk, set()) for pk in decided))
+        names = sorted(self.names[pk] for pk in decided)
+        return Suggestion(
+            centres=[centre for centre in self.centres if centre.pk in centre_ids],
+            basis=basis,
+            neighbourhood=", ".join(names) if basis != Basis.POSTCODE else "",
+        )
 
 
 def coverage() -> Coverage:
     """Four queries whatever the number of pupils: centres, neighbourhoods, who covers what, postcodes."""
-    centres = list(Centre.objects.order_by("name", "pk"))
-    covering: dict[int, set[int]] = {}
+    result = Coverage(centres=list(Centre.objects.order_by("name", "pk")))
     for neighbourhood_id, centre_id in Centre.neighbourhoods.through.objects.values_list(
         "neighbourhood_id", "centre_id"
     ):
-        covering.setdefault(neighbourhood_id, set()).add(centre_id)
-    result = Coverage(centres=centres)
+        result.by_neighbourhood.setdefault(neighbourhood_id, set()).add(centre_id)
     for neighbourhood_id, name in Neighbourhood.objects.values_list("pk", "name"):
-        result.by_name.setdefault(name.strip().casefold(), set()).update(covering.get(neighbourhood_id, set()))
+        result.names[neighbourhood_id] = name
+        result.by_name.setdefault(fold(name), set()).add(neighbourhood_id)
     for neighbourhood_id, postcode in NeighbourhoodPostcode.objects.values_list("neighbourhood_id", "postcode"):
-        result.by_postcode.setdefault(postcode.strip(), set()).update(covering.get(neighbourhood_id, set()))
+        result.by_postcode.setdefault(postcode.strip(), set()).add(neighbourhood_id)
     return result
 
 

@@ -144,8 +144,9 @@ class RouteForm(StepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        pupil = self.case.pupil
         suggestions = centres_covering(
-            neighbourhood_name=self.case.pupil.neighbourhood, postcode=self.case.pupil.postcode
+            neighbourhood_name=pupil.neighbourhood, postcode=pupil.postcode, address=pupil.address
         )
         if len(suggestions) == 1:
             self.fields["centre"].initial = suggestions[0].pk

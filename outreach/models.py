@@ -5,11 +5,12 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from outreach.folding import street_key
 from schools.models import Pupil, School
 from schools.permissions import CASE_PERMISSIONS
 from schools.validators import (
@@ -159,6 +160,38 @@ class NeighbourhoodPostcode(models.Model):
 
     def __str__(self) -> str:
         return self.postcode
+
+
+class Street(models.Model):
+    """A street, or a stretch of its numbers, that lies in a neighbourhood: it turns an address into a neighbourhood
+    when the school gave none Radar knows. Imported from a list in the Base Adresse Nationale's columns."""
+
+    neighbourhood = models.ForeignKey(Neighbourhood, on_delete=models.CASCADE, related_name="streets")
+    name = models.CharField(_("street"), max_length=200)
+    # The name folded as outreach.streets.street_key folds an address, so that a match is one indexed lookup.
+    name_key = models.CharField(max_length=200, editable=False)
+    postcode = models.CharField(_("postcode"), max_length=10)
+    number_from = models.PositiveIntegerField(_("from number"), null=True, blank=True)
+    number_to = models.PositiveIntegerField(_("to number"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("street")
+        verbose_name_plural = _("streets")
+        ordering = ["postcode", "name", "number_from"]
+        indexes = [models.Index(fields=["postcode", "name_key"], name="street_postcode_name")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(number_from__isnull=True) | Q(number_to__isnull=True) | Q(number_from__lte=F("number_to")),
+                name="street_numbers_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.postcode}"
+
+    def save(self, *args, **kwargs):
+        self.name_key = street_key(self.name)
+        super().save(*args, **kwargs)
 
 
 class Centre(models.Model):

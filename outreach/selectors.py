@@ -22,6 +22,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from outreach.access import AccessScope, cases_visible_to
+from outreach.folding import fold
 from outreach.models import (
     Case,
     Centre,
@@ -32,6 +33,7 @@ from outreach.models import (
     Support,
     TutoringSession,
 )
+from outreach.streets import street_neighbourhoods
 from schools.models import Pupil
 from schools.permissions import Action
 
@@ -85,18 +87,19 @@ def open_case_of(pupil: Pupil) -> Case | None:
     return Case.objects.exclude(status=Status.CLOSED).filter(pupil=pupil).first()
 
 
-def centres_covering(*, neighbourhood_name: str, postcode: str) -> list[Centre]:
-    """Centres covering the pupil's neighbourhood if the school gave one we know, else their postcode.
+def centres_covering(*, neighbourhood_name: str, postcode: str, address: str = "") -> list[Centre]:
+    """Centres covering the pupil's neighbourhood if the school gave one Radar knows, else the neighbourhood their
+    street lies in (the street list), else their postcode.
 
-    Names are compared with casefold() in Python: SQLite's iexact ignores case for ASCII only
-    ("BÉTHUNE" ≠ "Béthune"), and the neighbourhood table is a short reference list.
+    Names are folded in Python ("lille sud" is "Lille-Sud"): SQLite's iexact ignores case for ASCII only, and the
+    neighbourhood table is a short reference list.
     """
-    wanted = neighbourhood_name.strip().casefold()
+    wanted = fold(neighbourhood_name)
     neighbourhood_ids = []
     if wanted:
-        neighbourhood_ids = [
-            pk for pk, name in Neighbourhood.objects.values_list("pk", "name") if name.casefold() == wanted
-        ]
+        neighbourhood_ids = [pk for pk, name in Neighbourhood.objects.values_list("pk", "name") if fold(name) == wanted]
+    if not neighbourhood_ids and address.strip():
+        neighbourhood_ids = list(street_neighbourhoods([(address, postcode)]).values())
     if not neighbourhood_ids and postcode.strip():
         neighbourhood_ids = list(
             Neighbourhood.objects.filter(postcodes__postcode=postcode.strip()).values_list("pk", flat=True)

@@ -285,7 +285,8 @@ def _flag_errors(values: dict[str, Any], *, partial: bool, case: Case) -> dict[s
 
 
 def _auto_route(case: Case, *, actor, now: datetime) -> None:
-    centres = centres_covering(neighbourhood_name=case.pupil.neighbourhood, postcode=case.pupil.postcode)
+    pupil = case.pupil
+    centres = centres_covering(neighbourhood_name=pupil.neighbourhood, postcode=pupil.postcode, address=pupil.address)
     if len(centres) != 1:
         return
     case.centre = centres[0]

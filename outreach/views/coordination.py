@@ -65,13 +65,16 @@ def _query_without(request, *names: str) -> str:
 def _triage_rows(scope, cases, coverage: dashboard.Coverage, *, exclude_current: bool = False) -> list[dict]:
     rows = []
     for case in cases:
-        suggestions = coverage.suggest(neighbourhood_name=case.pupil.neighbourhood, postcode=case.pupil.postcode)
+        suggestion = coverage.suggest(case.pupil)
+        suggestions = suggestion.centres
         if exclude_current:
             suggestions = [centre for centre in suggestions if centre.pk != case.centre_id]
         rows.append(
             {
                 "case": case,
                 "suggestions": suggestions,
+                "basis": suggestion.basis,
+                "neighbourhood": suggestion.neighbourhood,
                 "selected": suggestions[0].pk if len(suggestions) == 1 else None,
                 "decline_note_visible": disclosure(scope, case).event_note_visible(EventKind.DECLINED),
             }
@@ -90,6 +93,7 @@ def triage_page(request):
     page = Paginator(dashboard.triage_queue(visible, now), TRIAGE_PAGE_SIZE).get_page(request.GET.get("page"))
     late = Paginator(dashboard.late_acceptances(visible, now), TRIAGE_PAGE_SIZE).get_page(request.GET.get("late"))
     coverage = dashboard.coverage()
+    coverage.load_streets([case.pupil for case in [*page.object_list, *late.object_list]])
     return render(
         request,
         "outreach/triage.html",
