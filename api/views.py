@@ -21,11 +21,11 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet, ReadOnlyModelViewSet
 
 from api import serializers as s
+from api.auth import LoginThrottle
 from api.errors import error_body, flatten_errors
 from api.inputs import form_data, input_serializer
 from api.pagination import StrictCursorPagination
@@ -93,10 +93,6 @@ def with_etag(response: Response, case: Case) -> Response:
     return response
 
 
-class LoginThrottle(ScopedRateThrottle):
-    scope_attr = "throttle_scope"
-
-
 class TokenView(APIView):
     """Exchange a username and password for an expiring token."""
 
@@ -125,6 +121,8 @@ class TokenView(APIView):
             )
         if user is None or not user.is_active:
             return Response(error_body("invalid_credentials", _("Wrong username or password.")), status=400)
+        # Requests check their own token only (api/auth.py): the user's expired tokens go here.
+        AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
         instance, token = AuthToken.objects.create(user)
         return Response({"token": token, "expiry": instance.expiry})
 
