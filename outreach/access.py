@@ -199,13 +199,19 @@ def cases_visible_to(scope: AccessScope) -> QuerySet[Case]:
     return Case.objects.filter(scope.holds(Action.VIEW_SUMMARY))
 
 
-def case_for(scope: AccessScope, case_id, action: Action = Action.VIEW_SUMMARY) -> Case:
-    """The gate for a case: not found if the caller cannot see it, forbidden for an action they may not take."""
+def case_for(
+    scope: AccessScope, case_id, action: Action = Action.VIEW_SUMMARY, *, within: QuerySet[Case] | None = None
+) -> Case:
+    """The gate for a case: not found if the caller cannot see it, forbidden for an action they may not take.
+
+    `within` is a narrower queryset of visible cases (selectors.case_list) when the caller shows the case: then
+    it is read once, with everything it shows."""
     try:
         case_uuid = case_id if isinstance(case_id, uuid.UUID) else uuid.UUID(str(case_id))
     except ValueError as error:
         raise NotFound() from error
-    case = cases_visible_to(scope).select_related("pupil", "school", "centre").filter(pk=case_uuid).first()
+    visible = cases_visible_to(scope) if within is None else within
+    case = visible.select_related("pupil", "school", "centre").filter(pk=case_uuid).first()
     if case is None:
         raise NotFound()
     if not scope.can(action, case):

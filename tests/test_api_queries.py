@@ -70,6 +70,7 @@ EXPECTED = {
     "reports/outcomes": 3,
     "reports/outcomes csv": 3,
     "reports/funders": 7,
+    "case detail": 8,
 }
 
 
@@ -99,6 +100,26 @@ def test_cases_list_page_size_1_and_200_over_200_cases(world):
     two_hundred, response = _count(client, f"{API}/cases/?page_size=200")
     assert _results(response) == 200
     assert one == two_hundred == EXPECTED["cases as school staff"]
+
+
+def test_case_detail_reads_its_case_once(world):
+    """The gate and the representation share one read of the case (with its counts and related rows)."""
+    case = make_case(world, om.Status.IN_PROGRESS)
+    client = client_for(world.school_staff)
+    url = f"{API}/cases/{case.pk}/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for _ in range(MANY):
+        factories.ReturnConfirmationFactory(case=case, recorded_by=world.school_staff)
+        factories.GuardianFactory(pupil=case.pupil)
+        factories.ContactFactory(case=case, author=world.animator)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+    assert body_of(response)["counts"]["contacts"] == MANY
+    case_reads = [q["sql"] for q in many.captured_queries if 'FROM "outreach_case" ' in q["sql"]]
+    assert len(case_reads) == 1
+    assert len(few) == len(many) == EXPECTED["case detail"]
 
 
 @pytest.fixture
