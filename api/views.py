@@ -21,11 +21,11 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet, ReadOnlyModelViewSet
 
 from api import serializers as s
+from api.auth import LoginThrottle
 from api.errors import error_body, flatten_errors
 from api.inputs import form_data, input_serializer
 from api.pagination import StrictCursorPagination
@@ -93,10 +93,6 @@ def with_etag(response: Response, case: Case) -> Response:
     return response
 
 
-class LoginThrottle(ScopedRateThrottle):
-    scope_attr = "throttle_scope"
-
-
 class TokenView(APIView):
     """Exchange a username and password for an expiring token."""
 
@@ -125,6 +121,8 @@ class TokenView(APIView):
             )
         if user is None or not user.is_active:
             return Response(error_body("invalid_credentials", _("Wrong username or password.")), status=400)
+        # Requests check their own token only (api/auth.py): the user's expired tokens go here.
+        AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
         instance, token = AuthToken.objects.create(user)
         return Response({"token": token, "expiry": instance.expiry})
 
@@ -242,26 +240,30 @@ class CaseViewSet(GenericViewSet):
     def get_queryset(self):
         return case_list(request_scope(self.request))
 
-    def get_serializer_context(self):
-        return super().get_serializer_context() | {"scope": request_scope(self.request)}
-
     def _respond(self, case_id, *, status_code=status.HTTP_200_OK) -> Response:
+        """The case after a write, read again with everything a case shows."""
         case = case_list(request_scope(self.request)).filter(pk=case_id).first()
         if case is None:
             # The step took the case out of the caller's sight (a centre declining it): done, nothing to show.
             return Response(status=status.HTTP_204_NO_CONTENT)
-        return with_etag(Response(self.get_serializer(case).data, status=status_code), case)
+        return self._case_response(case, status_code=status_code)
+
+    def _case_response(self, case: Case, *, status_code=status.HTTP_200_OK) -> Response:
+        body = s.case_representation(request_scope(self.request), case)
+        return with_etag(Response(body, status=status_code), case)
 
     def list(self, request):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        scope = request_scope(request)
+        return self.get_paginated_response([s.case_representation(scope, case) for case in page])
 
     @extend_schema(responses={200: s.CaseSerializer, **CASE_READ}, parameters=[ETAG])
     def retrieve(self, request, pk=None):
-        case = case_for(request_scope(request), pk)
+        scope = request_scope(request)
+        case = case_for(scope, pk, within=case_list(scope))
         record_read(user=request.user, case=case, action=AccessAction.READ_CASE)
-        return self._respond(case.pk)
+        return self._case_response(case)
 
     def _flag(self, data) -> tuple[Case, bool]:
         scope = request_scope(self.request)
@@ -319,15 +321,13 @@ class CaseViewSet(GenericViewSet):
                 results.append({"index": index, "result": "error", "error": _bulk_error(error)})
                 continue
             results.append({"index": index, "result": "created" if created else "existing", "case_id": case.pk})
+        scope = request_scope(request)
         cases = {
-            case.pk: case
-            for case in case_list(request_scope(request)).filter(
-                pk__in=[r["case_id"] for r in results if "case_id" in r]
-            )
+            case.pk: case for case in case_list(scope).filter(pk__in=[r["case_id"] for r in results if "case_id" in r])
         }
         for result in results:
             if "case_id" in result:
-                result["case"] = self.get_serializer(cases[result.pop("case_id")]).data
+                result["case"] = s.case_representation(scope, cases[result.pop("case_id")])
         return Response(results)
 
     @extend_schema(

@@ -155,17 +155,24 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "radar@localhost")
 
-# Shared by every app server (throttling, lockouts): app servers keep no state of their own.
+# Shared by every app server: app servers keep no state of their own. The API throttles count every request, so
+# they live in Redis (no database query per request); without REDIS_URL (`make run`), in each process's memory.
+REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "radar_cache",
-    }
+    },
+    "throttle": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "throttle"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+    ),
 }
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "api.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -182,7 +189,7 @@ REST_FRAMEWORK = {
         "login": os.environ.get("RADAR_LOGIN_THROTTLE", "20/min"),
         "user": os.environ.get("RADAR_USER_THROTTLE", "2000/hour"),
     },
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.auth.UserThrottle"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
@@ -190,6 +197,8 @@ REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=int(os.environ.get("RADAR_TOKEN_TTL_HOURS", "10"))),
     "AUTH_HEADER_PREFIX": "Token",
     "TOKEN_LIMIT_PER_USER": None,
+    # A token expires TOKEN_TTL after login: refreshing it on use would write on every request (api/auth.py).
+    "AUTO_REFRESH": False,
 }
 
 SPECTACULAR_SETTINGS = {

@@ -1,6 +1,6 @@
 """Who may see and do what: the caller's scope, the cases it makes visible, and the gates both doors go through.
 
-The scope holds every grant of one user, loaded in three queries whatever the number of cases, once per request
+The scope holds every grant of one user, loaded in two queries whatever the number of cases, once per request
 (`request_scope`). Visibility is one filter on indexed columns of Case. The gates answer like SPEC §4: not found
 for what the caller may not know exists, forbidden for an action they may not take on what they can see.
 """
@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, QuerySet, Value
+from django.db.models import BigIntegerField, Q, QuerySet, Value
 from django.utils.translation import gettext as _
 
 from outreach.models import (
@@ -117,14 +117,16 @@ def _grouped(rows) -> dict:
 
 
 def access_scope(user) -> AccessScope:
-    """The user's grants, in three queries: global permissions, organisation grants, case shares."""
+    """The user's grants, in two queries: global permissions with organisation grants, then case shares."""
     if user is None or not user.is_authenticated or not user.is_active:
         return AccessScope()
     case_type = ContentType.objects.get_for_model(Case)
-    global_perms = frozenset(
+    global_rows = (
         Permission.objects.filter(content_type=case_type)
         .filter(Q(user=user) | Q(group__user=user))
-        .values_list("codename", flat=True)
+        .annotate(kind=Value("global"), org_id=Value(None, output_field=BigIntegerField()))
+        .order_by()
+        .values_list("kind", "org_id", "codename")
     )
 
     def org_rows(model, kind: str, **owner):
@@ -134,16 +136,21 @@ def access_scope(user) -> AccessScope:
             .values_list("kind", "content_object_id", "permission__codename")
         )
 
-    org_perm_rows = org_rows(SchoolUserObjectPermission, "school", user=user).union(
+    perm_rows = global_rows.union(
+        org_rows(SchoolUserObjectPermission, "school", user=user),
         org_rows(SchoolGroupObjectPermission, "school", group__user=user),
         org_rows(CentreUserObjectPermission, "centre", user=user),
         org_rows(CentreGroupObjectPermission, "centre", group__user=user),
         all=True,
     )
+    global_codenames: set[str] = set()
     school_rows: list[tuple[int, str]] = []
     centre_rows: list[tuple[int, str]] = []
-    for kind, org_id, codename in org_perm_rows:
-        (school_rows if kind == "school" else centre_rows).append((org_id, codename))
+    for kind, org_id, codename in perm_rows:
+        if kind == "global":
+            global_codenames.add(codename)
+        else:
+            (school_rows if kind == "school" else centre_rows).append((org_id, codename))
 
     case_rows = (
         CaseUserObjectPermission.objects.filter(user=user)
@@ -157,7 +164,7 @@ def access_scope(user) -> AccessScope:
     )
     return AccessScope(
         user_id=user.pk,
-        global_perms=global_perms,
+        global_perms=frozenset(global_codenames),
         school_perms=_grouped(school_rows),
         centre_perms=_grouped(centre_rows),
         case_perms=_grouped((uuid.UUID(str(case_id)), codename) for case_id, codename in case_rows),
@@ -192,13 +199,19 @@ def cases_visible_to(scope: AccessScope) -> QuerySet[Case]:
     return Case.objects.filter(scope.holds(Action.VIEW_SUMMARY))
 
 
-def case_for(scope: AccessScope, case_id, action: Action = Action.VIEW_SUMMARY) -> Case:
-    """The gate for a case: not found if the caller cannot see it, forbidden for an action they may not take."""
+def case_for(
+    scope: AccessScope, case_id, action: Action = Action.VIEW_SUMMARY, *, within: QuerySet[Case] | None = None
+) -> Case:
+    """The gate for a case: not found if the caller cannot see it, forbidden for an action they may not take.
+
+    `within` is a narrower queryset of visible cases (selectors.case_list) when the caller shows the case: then
+    it is read once, with everything it shows."""
     try:
         case_uuid = case_id if isinstance(case_id, uuid.UUID) else uuid.UUID(str(case_id))
     except ValueError as error:
         raise NotFound() from error
-    case = cases_visible_to(scope).select_related("pupil", "school", "centre").filter(pk=case_uuid).first()
+    visible = cases_visible_to(scope) if within is None else within
+    case = visible.select_related("pupil", "school", "centre").filter(pk=case_uuid).first()
     if case is None:
         raise NotFound()
     if not scope.can(action, case):
