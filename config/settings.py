@@ -277,6 +277,8 @@ RADAR_THINNING_CONTACTS = int(os.environ.get("RADAR_THINNING_CONTACTS", "2"))
 RADAR_THINNING_DAYS = int(os.environ.get("RADAR_THINNING_DAYS", "30"))
 # How long a school's default case list keeps a closed case, marked "retour à confirmer" until it is.
 RADAR_RECENTLY_CLOSED_DAYS = int(os.environ.get("RADAR_RECENTLY_CLOSED_DAYS", "30"))
+# How long the dashboard's figures are kept before they are computed again (0: computed on every visit).
+RADAR_DASHBOARD_CACHE_SECONDS = int(os.environ.get("RADAR_DASHBOARD_CACHE_SECONDS", "300"))
 RADAR_ACCESS_LOG_RETENTION_MONTHS = int(os.environ.get("RADAR_ACCESS_LOG_RETENTION_MONTHS", "12"))
 RADAR_CASE_RETENTION_MONTHS = int(os.environ.get("RADAR_CASE_RETENTION_MONTHS", "24"))
 # Who runs this Radar, for the legal notices and the privacy page (the partnership's lead body, its data

@@ -5,9 +5,12 @@ aggregates in the database. Callers pass the cases the user may see (`cases_visi
 scoping stays decided in one place.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import models
 from django.db.models import (
     Avg,
@@ -26,7 +29,7 @@ from django.db.models.functions import RowNumber, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from outreach.access import AccessScope
+from outreach.access import AccessScope, cases_visible_to
 from outreach.folding import fold
 from outreach.models import (
     OPEN_STATUSES,
@@ -304,3 +307,33 @@ def attendance_before_after(cases: QuerySet[Case]) -> dict:
         for key in ("before", "after"):
             row[key] = None if row[key] is None else round(float(row[key]), 1)
     return {"schools": schools, "overall": overall}
+
+
+def figures(scope: AccessScope, now: datetime | None = None) -> dict:
+    """Every figure of the dashboard, computed at `computed_at` and kept RADAR_DASHBOARD_CACHE_SECONDS.
+
+    The cache key is the visibility filter itself (the SQL of `cases_visible_to`), so callers who see the same
+    cases (every coordinator) share one entry and nobody is shown figures of cases they cannot see."""
+    now = now or timezone.now()
+    cases = cases_visible_to(scope)
+    seconds = settings.RADAR_DASHBOARD_CACHE_SECONDS
+    key = "radar:dashboard:" + hashlib.sha256(str(cases.query).encode()).hexdigest()
+    if seconds > 0:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    months = last_months(12, timezone.localdate(now))
+    result = {
+        "computed_at": now,
+        "months": months,
+        "kpis": kpis(cases, now),
+        "flags": flags_per_month(cases, months),
+        "delays": first_contact_delays(cases, months),
+        "overdue": overdue_by_deadline(cases, now),
+        "attendance": attendance_before_after(cases),
+        "outcomes_by_centre": outcomes_by(scope=scope, group_by="centre", since=months[0]),
+        "outcomes_by_school": outcomes_by(scope=scope, group_by="school", since=months[0]),
+    }
+    if seconds > 0:
+        cache.set(key, result, seconds)
+    return result

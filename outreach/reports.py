@@ -2,8 +2,8 @@
 
 from datetime import date, datetime, time
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, ExtractYear, TruncMonth
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncMonth, Upper
 from django.utils import timezone
 
 from outreach.access import AccessScope, cases_visible_to
@@ -19,7 +19,7 @@ from outreach.models import (
     SupportKind,
     TutoringSession,
 )
-from schools.models import Level, Sex
+from schools.models import Level, Pupil, Sex
 
 GROUPINGS = ("centre", "school", "month", "reason", "neighbourhood")
 
@@ -69,93 +69,127 @@ def outcome_report(*, scope: AccessScope, group_by: str, closed_from: date | Non
     return sorted(table.values(), key=lambda entry: (str(entry["label"] or ""), str(entry["key"] or "")))
 
 
-def _age_band(age: int | None) -> str:
-    if age is None:
-        return "unknown"
-    if age <= 11:
-        return "11_and_under"
-    if age <= 13:
-        return "12_13"
-    if age <= 15:
-        return "14_15"
-    return "16_and_over"
+AGE_BANDS = ("11_and_under", "12_13", "14_15", "16_and_over")
+IN_PERSON = (
+    ContactKind.HOME_VISIT,
+    ContactKind.MEETING_AT_CENTRE,
+    ContactKind.MEETING_AT_SCHOOL,
+    ContactKind.VIDEO_CALL,
+)
+DEVICES = (SupportKind.DEVICE_PC, SupportKind.DEVICE_TABLET, SupportKind.DEVICE_SMARTPHONE)
 
 
-def funders_report(*, cases: QuerySet[Case], year: int) -> dict:
-    """What a CAF CLAS or FEDER report asks for, for cases active during the year."""
-    start, end = _day_start(date(year, 1, 1)), _day_end(date(year, 12, 31))
-    active = cases.filter(flagged_at__lte=end).filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start))
-    qpv = Exists(Neighbourhood.objects.filter(name__iexact=OuterRef("pupil__neighbourhood"), is_qpv=True))
-    pupils = (
-        active.annotate(in_qpv=qpv, birth_year=ExtractYear("pupil__birth_date"))
-        .values("pupil_id", "pupil__level", "pupil__sex", "birth_year", "in_qpv")
-        .distinct()
+def _age_band_filters(year: int) -> dict[str, Q]:
+    """Age on 31 December of the year is the year minus the birth year: each band is a range of birth dates."""
+
+    def born_from(age: int) -> date:
+        return date(year - age, 1, 1)
+
+    return {
+        "11_and_under": Q(birth_date__gte=born_from(11)),
+        "12_13": Q(birth_date__gte=born_from(13), birth_date__lt=born_from(11)),
+        "14_15": Q(birth_date__gte=born_from(15), birth_date__lt=born_from(13)),
+        "16_and_over": Q(birth_date__lt=born_from(15)),
+        "unknown": Q(birth_date__isnull=True),
+    }
+
+
+def _pupil_figures(active: QuerySet[Case], year: int) -> dict:
+    """Pupils with a case active in the year, each counted once, by level, sex, age band and QPV: one query."""
+    qpv_keys = Neighbourhood.objects.filter(is_qpv=True).values(key=Upper("name"))
+    pupils = Pupil.objects.filter(pk__in=active.values("pupil_id")).annotate(neighbourhood_key=Upper("neighbourhood"))
+    levels = {f"level_{level}": Count("pk", filter=Q(level=level)) for level in Level.values}
+    sexes = {f"sex_{sex}": Count("pk", filter=Q(sex=sex)) for sex in Sex.values}
+    ages = {f"age_{band}": Count("pk", filter=condition) for band, condition in _age_band_filters(year).items()}
+    counts = pupils.aggregate(
+        total=Count("pk"),
+        qpv=Count("pk", filter=Q(neighbourhood_key__in=qpv_keys)),
+        **levels,
+        **sexes,
+        sex_unknown=Count("pk", filter=Q(sex="")),
+        **ages,
     )
-    by_level = {level: 0 for level in Level.values}
-    by_sex = {sex: 0 for sex in [*Sex.values, "unknown"]}
-    by_age = {band: 0 for band in ("11_and_under", "12_13", "14_15", "16_and_over", "unknown")}
-    qpv_counts = {"qpv": 0, "not_qpv": 0}
-    seen = set()
-    for row in pupils:
-        if row["pupil_id"] in seen:
-            continue
-        seen.add(row["pupil_id"])
-        by_level[row["pupil__level"]] = by_level.get(row["pupil__level"], 0) + 1
-        by_sex[row["pupil__sex"] or "unknown"] += 1
-        by_age[_age_band(year - row["birth_year"] if row["birth_year"] else None)] += 1
-        qpv_counts["qpv" if row["in_qpv"] else "not_qpv"] += 1
+    return {
+        "total": counts["total"],
+        "by_level": {level: counts[f"level_{level}"] for level in Level.values},
+        "by_sex": {sex: counts[f"sex_{sex}"] for sex in [*Sex.values, "unknown"]},
+        "by_age_band": {band: counts[f"age_{band}"] for band in [*AGE_BANDS, "unknown"]},
+        "by_qpv": {"qpv": counts["qpv"], "not_qpv": counts["total"] - counts["qpv"]},
+    }
 
-    sessions = TutoringSession.objects.filter(case__in=active, on__year=year).aggregate(
+
+def _tutoring_figures(active: QuerySet[Case], year: int) -> dict:
+    """Tutoring sessions of the year on active cases: one query."""
+    sessions = TutoringSession.objects.filter(
+        case__in=active.values("pk"), on__range=(date(year, 1, 1), date(year, 12, 31))
+    ).aggregate(
         n_sessions=Count("pk"),
         n_attended=Count("pk", filter=Q(attended=True)),
         minutes_attended=Coalesce(Sum("duration_minutes", filter=Q(attended=True)), 0),
         n_pupils=Count("case__pupil_id", distinct=True),
     )
+    return {
+        "sessions": sessions["n_sessions"],
+        "sessions_attended": sessions["n_attended"],
+        "hours_attended": round(sessions["minutes_attended"] / 60, 1),
+        "attendance_rate": (
+            round(sessions["n_attended"] / sessions["n_sessions"], 3) if sessions["n_sessions"] else None
+        ),
+        "pupils": sessions["n_pupils"],
+    }
+
+
+def _support_figures(active: QuerySet[Case], year: int) -> dict:
+    """Supports given in the year on active cases, per kind, devices and connections: one query."""
     supports = dict(
-        Support.objects.filter(case__in=active, provided_on__year=year)
+        Support.objects.filter(case__in=active.values("pk"), provided_on__range=(date(year, 1, 1), date(year, 12, 31)))
         .values_list("kind")
         .annotate(n=Count("pk"))
         .values_list("kind", "n")
-    )
-    met = FAMILY_REACHED
-    in_person = [
-        ContactKind.HOME_VISIT,
-        ContactKind.MEETING_AT_CENTRE,
-        ContactKind.MEETING_AT_SCHOOL,
-        ContactKind.VIDEO_CALL,
-    ]
-    contacts = Contact.objects.filter(case__in=active, occurred_at__range=(start, end))
-    families = contacts.filter(result__in=met).aggregate(
-        families_reached=Count("case__pupil_id", distinct=True),
-        families_met=Count("case__pupil_id", distinct=True, filter=Q(kind__in=in_person)),
-        home_visits=Count("pk", filter=Q(kind=ContactKind.HOME_VISIT)),
+        .order_by()
     )
     return {
-        "year": year,
-        "pupils": {
-            "total": len(seen),
-            "by_level": by_level,
-            "by_sex": by_sex,
-            "by_age_band": by_age,
-            "by_qpv": qpv_counts,
-        },
-        "tutoring": {
-            "sessions": sessions["n_sessions"],
-            "sessions_attended": sessions["n_attended"],
-            "hours_attended": round(sessions["minutes_attended"] / 60, 1),
-            "attendance_rate": (
-                round(sessions["n_attended"] / sessions["n_sessions"], 3) if sessions["n_sessions"] else None
-            ),
-            "pupils": sessions["n_pupils"],
-        },
         "supports": {kind: supports.get(kind, 0) for kind in SupportKind.values},
-        "devices_provided": sum(supports.get(kind, 0) for kind in ("device_pc", "device_tablet", "device_smartphone")),
+        "devices_provided": sum(supports.get(kind, 0) for kind in DEVICES),
         "connections_provided": supports.get(SupportKind.INTERNET_ACCESS, 0),
-        "families": families,
-        "outcomes": dict(
-            active.filter(closed_at__range=(start, end))
-            .values_list("outcome")
-            .annotate(n=Count("pk"))
-            .values_list("outcome", "n")
-        ),
+    }
+
+
+def _family_figures(active: QuerySet[Case], start: datetime, end: datetime) -> dict:
+    """Families reached, met, and home visits with someone reached, in the year: one query."""
+    reached = Contact.objects.filter(
+        case__in=active.values("pk"), occurred_at__range=(start, end), result__in=FAMILY_REACHED
+    )
+    return reached.aggregate(
+        families_reached=Count("case__pupil_id", distinct=True),
+        families_met=Count("case__pupil_id", distinct=True, filter=Q(kind__in=IN_PERSON)),
+        home_visits=Count("pk", filter=Q(kind=ContactKind.HOME_VISIT)),
+    )
+
+
+def _outcome_figures(active: QuerySet[Case], start: datetime, end: datetime) -> dict:
+    """Cases closed in the year, per outcome: one query."""
+    return dict(
+        active.filter(closed_at__range=(start, end))
+        .values_list("outcome")
+        .annotate(n=Count("pk"))
+        .values_list("outcome", "n")
+        .order_by()
+    )
+
+
+def funders_report(*, cases: QuerySet[Case], year: int) -> dict:
+    """What a CAF CLAS or FEDER report asks for, for cases active during the year: one query per figure group.
+
+    A case is active in the year if it was flagged by its end and not closed before its start. A new figure group
+    is one more `_<group>_figures(active, …)` function and one more key here."""
+    start, end = _day_start(date(year, 1, 1)), _day_end(date(year, 12, 31))
+    active = cases.filter(flagged_at__lte=end).filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start))
+    return {
+        "year": year,
+        "pupils": _pupil_figures(active, year),
+        "tutoring": _tutoring_figures(active, year),
+        **_support_figures(active, year),
+        "families": _family_figures(active, start, end),
+        "outcomes": _outcome_figures(active, start, end),
     }

@@ -43,6 +43,12 @@ def throttle_history_of_this_test_only():
     throttle_cache.key_prefix = shared_prefix
 
 
+@pytest.fixture(autouse=True)
+def dashboard_uncached(settings):
+    """Figures computed on every visit, so a test sees what it just wrote; tests of the cache turn it back on."""
+    settings.RADAR_DASHBOARD_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def world(db):
     """Two schools, two centres each covering its own neighbourhood, and one user per role and place."""

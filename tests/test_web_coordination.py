@@ -6,6 +6,8 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -231,6 +233,20 @@ def test_dashboard_escapes_labels_and_describes_its_charts(client, world):
     assert "<b>Evil" not in html and "&lt;b&gt;Evil&lt;/b&gt; &amp; co" in html
     assert html.count('role="img"') == html.count("<svg") == 3  # flags, outcomes by centre and by school
     assert html.count("<table") >= 6 and html.count("<caption>") >= 6
+
+
+def test_dashboard_figures_are_kept_for_the_cache_time_and_show_their_age(client, world, settings):
+    settings.RADAR_DASHBOARD_CACHE_SECONDS = 300
+    cache.clear()
+    first = _get(client, world.coordinator, "outreach:dashboard")
+    factories.CaseFactory(pupil=_pupil(world))
+    with time_machine.travel(timezone.now() + timedelta(minutes=3)):
+        second = _get(client, world.coordinator, "outreach:dashboard")
+    assert second.context["kpis"] == first.context["kpis"]
+    assert second.context["age_minutes"] == 3 and 'id="figures-age"' in _html(second)
+    settings.RADAR_DASHBOARD_CACHE_SECONDS = 0
+    third = _get(client, world.coordinator, "outreach:dashboard")
+    assert third.context["kpis"]["open"] == first.context["kpis"]["open"] + 1 and third.context["age_minutes"] == 0
 
 
 # Reports ---------------------------------------------------------------------------------------

@@ -129,18 +129,14 @@ def _outcome_chart(chart_id: str, title: str, description: str, row_header: str,
 @require_GET
 def dashboard_page(request):
     scope = _coordinator_scope(request)
-    cases = cases_visible_to(scope)
     now = timezone.now()
-    months = dashboard.last_months(12, timezone.localdate(now))
-    since = months[0]
+    figures = dashboard.figures(scope, now)
+    since = figures["months"][0]
 
     def month_label(month: date) -> str:
         return dateformat.format(month, "N Y")  # "juin", "juil.": "M" gives "jui" for both
 
-    flags = dashboard.flags_per_month(cases, months)
-    delays = dashboard.first_contact_delays(cases, months)
-    overdue = dashboard.overdue_by_deadline(cases, now)
-    attendance = dashboard.attendance_before_after(cases)
+    flags, delays, overdue, attendance = (figures[key] for key in ("flags", "delays", "overdue", "attendance"))
     period = _("since %(date)s") % {"date": dateformat.format(since, "F Y")}
     charts = [
         bar_chart(
@@ -169,14 +165,14 @@ def dashboard_page(request):
             _("Outcomes by centre, %(period)s") % {"period": period},
             _("Cases closed in the last 12 months, by centre and outcome."),
             _("Centre"),
-            dashboard.outcomes_by(scope=scope, group_by="centre", since=since),
+            figures["outcomes_by_centre"],
         ),
         _outcome_chart(
             "chart-outcomes-school",
             _("Outcomes by school, %(period)s") % {"period": period},
             _("Cases closed in the last 12 months, by school and outcome."),
             _("School"),
-            dashboard.outcomes_by(scope=scope, group_by="school", since=since),
+            figures["outcomes_by_school"],
         ),
         bar_chart(
             chart_id="chart-overdue",
@@ -215,7 +211,13 @@ def dashboard_page(request):
     return render(
         request,
         "outreach/dashboard.html",
-        {"kpis": dashboard.kpis(cases, now), "charts": charts, "school_year_start": dashboard.school_year_start()},
+        {
+            "kpis": figures["kpis"],
+            "charts": charts,
+            "school_year_start": dashboard.school_year_start(),
+            "computed_at": figures["computed_at"],
+            "age_minutes": int((now - figures["computed_at"]).total_seconds() // 60),
+        },
     )
 
 
