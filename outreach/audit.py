@@ -3,6 +3,7 @@
 from contextvars import ContextVar
 from datetime import datetime
 
+from django.db import connection
 from django.utils import timezone
 
 from outreach.models import AccessAction, AccessLog, Case
@@ -35,3 +36,21 @@ def access_log_write(
 def record_read(*, user, case: Case, action: AccessAction, what: str = "") -> AccessLog:
     """A read of a pupil's data is logged like a write: who looked, at what, when, from where."""
     return access_log_write(user=user, action=action, what=what or action, case=case)
+
+
+# The transaction-local switch the PostgreSQL triggers on the access log and the timeline read (migration
+# `privacya_append_only_triggers`): with it, this transaction may delete access-log entries and erase event notes
+# dated before its cutoff, and nothing else. It carries its own cutoff because the database's clock is not the
+# application's (a frozen clock in tests, a `now` passed to a service).
+AUDIT_CUTOFF_SETTING = "radar.retention_cutoff"
+
+
+def audit_trail_open_before(cutoff: datetime) -> None:
+    """Lets the current transaction purge access-log entries, and erase event notes, dated before `cutoff`.
+    Only retention and an erasure asked by the family call it. SQLite has no triggers: there the append-only rule
+    is the models' (AppendOnlyModel), which these callers go around through `_base_manager`."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("The audit trail opens only inside a transaction, and only for it.")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, %s, true)", [AUDIT_CUTOFF_SETTING, cutoff.isoformat()])

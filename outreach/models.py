@@ -261,6 +261,12 @@ class Case(models.Model):
             models.Index(fields=["school", "next_deadline_at", "id"], name="case_school_deadline_idx"),
             models.Index(fields=["centre", "next_step_due_on"], name="case_centre_next_step_idx"),
             models.Index(fields=["school", "details_to_check_since"], name="case_school_details_check_idx"),
+            # What retention looks at every day: closed cases not anonymised yet, oldest closure first.
+            models.Index(
+                fields=["closed_at"],
+                condition=Q(status="closed", anonymised_at__isnull=True),
+                name="case_retention_due_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -553,6 +559,7 @@ class EventKind(models.TextChoices):
     HANDED_OVER = "handed_over", _("Handed over")
     DETAILS_TO_CHECK = "details_to_check", _("Contact details to check, asked of the school")
     DETAILS_UPDATED = "details_updated", _("Contact details updated")
+    ANONYMISED = "anonymised", _("Anonymised")
 
 
 class CaseEvent(AppendOnlyModel):
@@ -650,3 +657,22 @@ class TodoVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class RetentionRun(models.Model):
+    """One completed run of `apply_retention` (dry runs are not recorded): the dashboard says when the last one
+    finished, so a retention that stopped running is noticed."""
+
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), db_index=True)
+    pupils_anonymised = models.PositiveIntegerField(_("pupils anonymised"))
+    cases_anonymised = models.PositiveIntegerField(_("cases anonymised"))
+    access_log_purged = models.PositiveIntegerField(_("access-log entries purged"))
+
+    class Meta:
+        verbose_name = _("retention run")
+        verbose_name_plural = _("retention runs")
+        ordering = ["-finished_at"]
+
+    def __str__(self) -> str:
+        return f"{self.finished_at:%Y-%m-%d %H:%M}"

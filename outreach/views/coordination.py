@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from outreach import dashboard
+from outreach import dashboard, retention
 from outreach.access import (
     cases_visible_to,
     funders_cases,
@@ -133,6 +133,7 @@ def dashboard_page(request):
     delays = dashboard.first_contact_delays(cases, months)
     overdue = dashboard.overdue_by_deadline(cases, now)
     attendance = dashboard.attendance_before_after(cases)
+    retention_run = retention.last_retention_run()
     period = _("since %(date)s") % {"date": dateformat.format(since, "F Y")}
     charts = [
         bar_chart(
@@ -207,7 +208,13 @@ def dashboard_page(request):
     return render(
         request,
         "outreach/dashboard.html",
-        {"kpis": dashboard.kpis(cases, now), "charts": charts, "school_year_start": dashboard.school_year_start()},
+        {
+            "kpis": dashboard.kpis(cases, now),
+            "charts": charts,
+            "school_year_start": dashboard.school_year_start(),
+            "retention_run": retention_run,
+            "retention_late": retention.retention_is_late(retention_run, now),
+        },
     )
 
 
