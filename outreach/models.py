@@ -593,6 +593,7 @@ class AccessAction(models.TextChoices):
     WRITE = "write", _("Write")
     REVEAL = "reveal", _("Reveal identity")
     EXPORT = "export", _("Export")
+    READ_LIST = "read_list", _("Read a list")
 
 
 class AccessLog(AppendOnlyModel):
@@ -622,6 +623,23 @@ class AccessLog(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.action} {self.what}"
+
+
+class AccessedCase(models.Model):
+    """The cases one list read showed (a page of the case list, a search, triage, an export): written in one
+    multi-row INSERT with its access-log entry, so "who has seen this pupil" is one indexed query."""
+
+    access_log = models.ForeignKey(AccessLog, on_delete=models.CASCADE, related_name="cases_shown", db_index=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("case shown")
+        verbose_name_plural = _("cases shown")
+        indexes = [models.Index(fields=["case", "access_log"], name="accessedcase_case_idx")]
+        constraints = [models.UniqueConstraint(fields=["access_log", "case"], name="accessedcase_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.access_log_id} {self.case_id}"
 
 
 class SubmissionToken(models.Model):
