@@ -42,7 +42,7 @@ from outreach.access import (
     require_somewhere,
     school_to_flag_for,
 )
-from outreach.audit import record_read
+from outreach.audit import access_log_write, record_list_read, record_read
 from outreach.exports import CSV_FORMATS, csv_format_named, csv_stream
 from outreach.filters import CASE_ORDERINGS, AccessLogFilter, CaseFilter
 from outreach.forms import ContactForm, StepForm
@@ -255,6 +255,12 @@ class CaseViewSet(GenericViewSet):
     def list(self, request):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
+        record_list_read(
+            user=request.user,
+            what="api_case_list",
+            case_ids=[case.pk for case in page],
+            search=request.query_params.get("q", ""),
+        )
         scope = request_scope(request)
         return self.get_paginated_response([s.case_representation(scope, case) for case in page])
 
@@ -562,6 +568,7 @@ class OutcomeReportView(APIView):
             closed_to=_parse_date(request, "to"),
         )
         if _wants_csv(request):
+            access_log_write(user=request.user, action=AccessAction.EXPORT, what="outcome_report", detail=group_by)
             columns = ["key", "label", "total", *Outcome.values]
             return csv_stream(
                 [[group_by, "label", "total", *Outcome.values], *([row[c] for c in columns] for row in rows)],

@@ -19,6 +19,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from outreach.access import access_scope
+from outreach.audit import record_list_read
 from outreach.models import (
     AccessLog,
     Case,
@@ -32,7 +33,7 @@ from outreach.models import (
 from outreach.roles import ROLE_LABELS, ROLE_ORGANISATION, Role
 from outreach.services import role_grant, role_revoke
 from outreach.streets import read_street_list
-from schools.models import School
+from schools.models import Guardian, Pupil, School
 
 User = get_user_model()
 
@@ -48,6 +49,37 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class LoggedReadsAdminMixin:
+    """Every list and page that shows pupils is an access-log entry with the cases it showed, as on the site."""
+
+    def cases_shown(self, objects) -> list:
+        return [obj.pk for obj in objects]
+
+    def _log(self, request, *, what: str, objects, search: str = "", pupil_id: int | None = None) -> None:
+        record_list_read(
+            user=request.user, what=what, case_ids=self.cases_shown(objects), search=search, pupil_id=pupil_id
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)  # type: ignore[misc]
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            model = self.model._meta.model_name  # type: ignore[attr-defined]
+            self._log(
+                request, what=f"admin_{model}_list", objects=changelist.result_list, search=request.GET.get("q", "")
+            )
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        shown = getattr(response, "context_data", {}).get("original")
+        if shown is not None:
+            model = self.model._meta.model_name  # type: ignore[attr-defined]
+            pupil_id = shown.pk if isinstance(shown, Pupil) else shown.pupil_id
+            self._log(request, what=f"admin_{model}", objects=[shown], pupil_id=pupil_id)
+        return response
 
 
 # Reference data -------------------------------------------------------------------------------------------------
@@ -146,7 +178,7 @@ class CaseReasonInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CaseAdmin(LoggedReadsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("reference", "status", "school", "centre", "flagged_at", "outcome")
     list_filter = ("status", "urgency", "outcome", "school", "centre")
     list_select_related = ("school", "centre")
@@ -174,6 +206,32 @@ class CaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         ),
     )
     inlines = [CaseReasonInline]
+
+
+class GuardianInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Guardian
+    extra = 0
+    fields = ("name", "relationship", "phone", "email", "language", "interpreter_needed")
+
+
+@admin.register(Pupil)
+class PupilAdmin(LoggedReadsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: a correction goes through the services (contact details, flag), which write the timeline."""
+
+    list_display = ("external_ref", "last_name", "first_name", "school", "level", "class_name")
+    list_filter = ("level", "school")
+    list_select_related = ("school",)
+    search_fields = ("external_ref", "last_name", "first_name")
+    fieldsets = (
+        (None, {"fields": ("school", "external_ref", "first_name", "last_name", "birth_date", "sex")}),
+        (_("Schooling"), {"fields": ("level", "class_name")}),
+        (_("Address"), {"fields": ("address", "postcode", "city", "neighbourhood")}),
+        (_("Record"), {"fields": ("created_at", "updated_at", "anonymised_at")}),
+    )
+    inlines = [GuardianInline]
+
+    def cases_shown(self, objects) -> list:
+        return list(Case.objects.filter(pupil__in=list(objects)).values_list("pk", flat=True))
 
 
 @admin.register(CaseEvent)

@@ -135,7 +135,9 @@ class CaseFilter(StrictFilterSet):
             | Q(pupil__first_name__icontains=value)
             | Q(pupil__external_ref__iexact=value)
         )
-        return queryset.filter(Q(reference__iexact=value) | (self.scope.holds(Action.VIEW_IDENTITY) & by_identity))
+        # An anonymised case is kept for the figures only: no search finds it.
+        matches = Q(reference__iexact=value) | (self.scope.holds(Action.VIEW_IDENTITY) & by_identity)
+        return queryset.filter(matches, anonymised_at__isnull=True)
 
     def offer_choices(self) -> None:
         """For a page: the schools, centres and animators the caller's cases can be narrowed to, as lists to pick

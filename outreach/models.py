@@ -294,6 +294,12 @@ class Case(models.Model):
             models.Index(fields=["school", "next_deadline_at", "id"], name="case_school_deadline_idx"),
             models.Index(fields=["centre", "next_step_due_on"], name="case_centre_next_step_idx"),
             models.Index(fields=["school", "details_to_check_since"], name="case_school_details_check_idx"),
+            # What retention looks at every day: closed cases not anonymised yet, oldest closure first.
+            models.Index(
+                fields=["closed_at"],
+                condition=Q(status="closed", anonymised_at__isnull=True),
+                name="case_retention_due_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -586,6 +592,7 @@ class EventKind(models.TextChoices):
     HANDED_OVER = "handed_over", _("Handed over")
     DETAILS_TO_CHECK = "details_to_check", _("Contact details to check, asked of the school")
     DETAILS_UPDATED = "details_updated", _("Contact details updated")
+    ANONYMISED = "anonymised", _("Anonymised")
 
 
 class CaseEvent(AppendOnlyModel):
@@ -619,6 +626,7 @@ class AccessAction(models.TextChoices):
     WRITE = "write", _("Write")
     REVEAL = "reveal", _("Reveal identity")
     EXPORT = "export", _("Export")
+    READ_LIST = "read_list", _("Read a list")
 
 
 class AccessLog(AppendOnlyModel):
@@ -648,6 +656,23 @@ class AccessLog(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.action} {self.what}"
+
+
+class AccessedCase(models.Model):
+    """The cases one list read showed (a page of the case list, a search, triage, an export): written in one
+    multi-row INSERT with its access-log entry, so "who has seen this pupil" is one indexed query."""
+
+    access_log = models.ForeignKey(AccessLog, on_delete=models.CASCADE, related_name="cases_shown", db_index=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("case shown")
+        verbose_name_plural = _("cases shown")
+        indexes = [models.Index(fields=["case", "access_log"], name="accessedcase_case_idx")]
+        constraints = [models.UniqueConstraint(fields=["access_log", "case"], name="accessedcase_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.access_log_id} {self.case_id}"
 
 
 class SubmissionToken(models.Model):
@@ -683,3 +708,22 @@ class TodoVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class RetentionRun(models.Model):
+    """One completed run of `apply_retention` (dry runs are not recorded): the dashboard says when the last one
+    finished, so a retention that stopped running is noticed."""
+
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), db_index=True)
+    pupils_anonymised = models.PositiveIntegerField(_("pupils anonymised"))
+    cases_anonymised = models.PositiveIntegerField(_("cases anonymised"))
+    access_log_purged = models.PositiveIntegerField(_("access-log entries purged"))
+
+    class Meta:
+        verbose_name = _("retention run")
+        verbose_name_plural = _("retention runs")
+        ordering = ["-finished_at"]
+
+    def __str__(self) -> str:
+        return f"{self.finished_at:%Y-%m-%d %H:%M}"

@@ -35,7 +35,8 @@ def pupil_export(*, actor, scope: AccessScope, pupil_id: int) -> dict:
     access_log_write(user=actor, action=AccessAction.EXPORT, what="pupil_export", pupil_id=pupil.pk)
     accesses = AccessLog.objects.filter(pupil=pupil).select_related("user").order_by("at", "pk")
     return {
-        "pupil": pupil_identity(pupil) | {"school": pupil.school.uai},
+        # An anonymised pupil's export says so: the empty names and notes are erased, not missing.
+        "pupil": pupil_identity(pupil) | {"school": pupil.school.uai, "anonymised_at": pupil.anonymised_at},
         "cases": [
             {
                 "id": case.pk,
@@ -52,6 +53,7 @@ def pupil_export(*, actor, scope: AccessScope, pupil_id: int) -> dict:
                 "closed_at": case.closed_at,
                 "outcome": case.outcome,
                 "outcome_note": case.outcome_note,
+                "anonymised_at": case.anonymised_at,
                 "contacts": [
                     {
                         "kind": c.kind,

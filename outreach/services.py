@@ -173,6 +173,8 @@ def _begin(
 
 
 def _check_status(case: Case, step: str) -> None:
+    if case.anonymised_at is not None:
+        raise InvalidTransition(_("The case is anonymised: nothing more can be recorded on it."))
     if case.status not in _allowed_from(step):
         raise InvalidTransition(
             _("Not possible while the case is %(status)s.") % {"status": case.get_status_display().lower()}

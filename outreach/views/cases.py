@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from outreach import redaction
 from outreach.access import case_for, cases_visible_to, reload_request_scope, request_scope
-from outreach.audit import record_read
+from outreach.audit import record_list_read, record_read
 from outreach.filters import CaseFilter
 from outreach.models import OPEN_STATUSES, AccessAction, Case
 from outreach.selectors import case_list
@@ -62,6 +62,13 @@ def case_list_page(request):
     query = request.GET.copy()
     query.pop("cursor", None)
     rows = [redaction.case_view(scope, case) for case in page.rows] if page else []
+    if page:
+        record_list_read(
+            user=request.user,
+            what="case_list",
+            case_ids=[case.pk for case in page.rows],
+            search=request.GET.get("q", ""),
+        )
     return render(
         request,
         "outreach/case_list.html",

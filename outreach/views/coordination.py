@@ -12,10 +12,10 @@ from django.utils import dateformat, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET
 
-from outreach import dashboard
+from outreach import dashboard, retention
 from outreach.access import (
     cases_visible_to,
     funders_cases,
@@ -24,6 +24,7 @@ from outreach.access import (
     require_global,
     require_somewhere,
 )
+from outreach.audit import about_case, access_log_write, record_list_read, with_cases_shown
 from outreach.charts import bar_chart
 from outreach.exports import csv_format_named, csv_stream
 from outreach.forms import AccessLogFilterForm, ReportForm
@@ -93,7 +94,9 @@ def triage_page(request):
     page = Paginator(dashboard.triage_queue(visible, now), TRIAGE_PAGE_SIZE).get_page(request.GET.get("page"))
     late = Paginator(dashboard.late_acceptances(visible, now), TRIAGE_PAGE_SIZE).get_page(request.GET.get("late"))
     coverage = dashboard.coverage()
-    coverage.load_streets([case.pupil for case in [*page.object_list, *late.object_list]])
+    shown = [*page.object_list, *late.object_list]
+    coverage.load_streets([case.pupil for case in shown])
+    record_list_read(user=request.user, what="triage", case_ids=[case.pk for case in shown])
     return render(
         request,
         "outreach/triage.html",
@@ -137,6 +140,7 @@ def dashboard_page(request):
         return dateformat.format(month, "N Y")  # "juin", "juil.": "M" gives "jui" for both
 
     flags, delays, overdue, attendance = (figures[key] for key in ("flags", "delays", "overdue", "attendance"))
+    retention_run = retention.last_retention_run()
     period = _("since %(date)s") % {"date": dateformat.format(since, "F Y")}
     charts = [
         bar_chart(
@@ -217,6 +221,8 @@ def dashboard_page(request):
             "school_year_start": dashboard.school_year_start(),
             "computed_at": figures["computed_at"],
             "age_minutes": int((now - figures["computed_at"]).total_seconds() // 60),
+            "retention_run": retention_run,
+            "retention_late": retention.retention_is_late(retention_run, now),
         },
     )
 
@@ -270,6 +276,7 @@ def reports_page(request):
         rows.sort(key=lambda row: row["label"].casefold())
     if valid and _wants_csv(request):
         period = "_".join(str(filters[key]) for key in ("from", "to") if filters.get(key))
+        access_log_write(user=request.user, action=AccessAction.EXPORT, what="outcome_report", detail=group_by)
         return csv_stream(
             [
                 [group_header, _("Total"), *[label for _value, label in outcomes]],
@@ -390,6 +397,7 @@ def funders_report_page(request):
     year = int(raw) if raw.isdigit() and int(raw) in years else this_year
     sections = _funders_sections(funders_report(cases=cases, year=year))
     if _wants_csv(request):
+        access_log_write(user=request.user, action=AccessAction.EXPORT, what="funders_report", detail=str(year))
         return csv_stream(
             [
                 [_("Section"), _("Figure"), _("Value")],
@@ -438,19 +446,61 @@ def _page_url(request, **cursor: str) -> str:
     return f"?{query.urlencode()}"
 
 
+# What each list read showed, as the sentence of the access-log page completes it.
+LIST_NAMES = {
+    "case_list": gettext_lazy("the case list"),
+    "api_case_list": gettext_lazy("the case list through the API"),
+    "triage": gettext_lazy("triage"),
+    "todo": gettext_lazy("the to-do page"),
+    "admin_pupil_list": gettext_lazy("the pupils in the admin"),
+    "admin_pupil": gettext_lazy("a pupil in the admin"),
+    "admin_case_list": gettext_lazy("the cases in the admin"),
+    "admin_case": gettext_lazy("a case in the admin"),
+}
+
+
+def _access_sentence(entry: AccessLog) -> str:
+    """A list read in words: who saw which list, how many cases, what they searched for."""
+    if entry.action != AccessAction.READ_LIST:
+        return ""
+    values = {
+        "user": entry.user.get_full_name() or entry.user.get_username(),
+        "list": LIST_NAMES.get(entry.what, entry.what),
+        "count": entry.cases_shown_count,
+        "search": entry.detail,
+    }
+    if entry.detail:
+        return (
+            ngettext(
+                "%(user)s searched “%(search)s” in %(list)s (%(count)s case)",
+                "%(user)s searched “%(search)s” in %(list)s (%(count)s cases)",
+                entry.cases_shown_count,
+            )
+            % values
+        )
+    return (
+        ngettext(
+            "%(user)s viewed %(list)s (%(count)s case)",
+            "%(user)s viewed %(list)s (%(count)s cases)",
+            entry.cases_shown_count,
+        )
+        % values
+    )
+
+
 @pupil_page
 @require_GET
 def access_log_page(request):
     """Newest first, 100 a page, keyset-paginated on (at, pk): one query whatever the page or the filters."""
     require_global(request_scope(request), Action.VIEW_ACCESS_LOG)
     form = AccessLogFilterForm(request.GET or None)
-    entries = AccessLog.objects.select_related("user", "case", "pupil")
+    entries = with_cases_shown(AccessLog.objects.select_related("user", "case", "pupil"))
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         if data["user"].strip():
             entries = entries.filter(user__username__iexact=data["user"].strip())
         if data["case"].strip():
-            entries = entries.filter(case__reference=data["case"].strip().upper())
+            entries = entries.filter(about_case(data["case"].strip().upper()))
         if data["action"]:
             entries = entries.filter(action=data["action"])
         if data["from"]:
@@ -474,6 +524,7 @@ def access_log_page(request):
     labels = {**dict(EventKind.choices), **dict(AccessAction.choices)}
     for entry in rows:
         entry.what_label = labels.get(entry.what, entry.what)
+        entry.sentence = _access_sentence(entry)
     return render(
         request,
         "outreach/access_log.html",

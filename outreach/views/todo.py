@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 
 from outreach import todo
 from outreach.access import request_scope
+from outreach.audit import record_list_read
 from outreach.steps import STEPS
 from outreach.views.common import pupil_page
 
@@ -29,4 +30,6 @@ def todo_page(request):
     sections = todo.todo_for(scope, now=now, last_visit=last_visit)
     for section in sections:
         section.rows = [(task, _action_url(task), STEPS.get(task.step)) for task in section.tasks]
+    shown = [task.case_id for section in sections for task in section.tasks]
+    record_list_read(user=request.user, what="todo", case_ids=shown)
     return render(request, "outreach/todo.html", {"sections": sections, "now": now})
