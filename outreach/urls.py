@@ -1,6 +1,6 @@
 from django.urls import path
 
-from outreach.views import cases, centre, common, coordination, school, todo
+from outreach.views import account, cases, centre, common, coordination, school, todo
 
 app_name = "outreach"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", common.home, name="home"),
     path("no-role/", common.no_role, name="no_role"),
     path("todo/", todo.todo_page, name="todo"),
+    path("account/", account.account_page, name="account"),
     path("help/", common.help_page, name="help"),
     path("accessibility/", common.accessibility_page, name="accessibility"),
     path("legal/", common.legal_page, name="legal"),
