@@ -214,7 +214,16 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Emails and digests are tasks: with DEBUG they run at once (`make run` needs no worker); in production they wait in
+# the database for `manage.py db_worker`.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "TASKS_BACKEND",
+            "django_tasks.backends.immediate.ImmediateBackend" if DEBUG else "django_tasks_db.DatabaseBackend",
+        )
+    }
+}
 
 # django-guardian: no anonymous user row; every grant goes to the direct foreign-key tables.
 ANONYMOUS_USER_NAME = None
@@ -277,6 +286,8 @@ RADAR_PUBLISHER_ADDRESS = os.environ.get("RADAR_PUBLISHER_ADDRESS", "")
 RADAR_PUBLISHER_CONTACT = os.environ.get("RADAR_PUBLISHER_CONTACT", "contact@example.org" if DEBUG else "")
 RADAR_DPO_CONTACT = os.environ.get("RADAR_DPO_CONTACT", "dpo@example.org" if DEBUG else "")
 RADAR_HOST = os.environ.get("RADAR_HOST", "")
+# The address of this Radar as its users reach it: the links of emails (which hold a link, never personal data).
+RADAR_BASE_URL = os.environ.get("RADAR_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 
 LOGGING = {
     "version": 1,
