@@ -279,6 +279,15 @@ RADAR_THINNING_DAYS = int(os.environ.get("RADAR_THINNING_DAYS", "30"))
 RADAR_RECENTLY_CLOSED_DAYS = int(os.environ.get("RADAR_RECENTLY_CLOSED_DAYS", "30"))
 RADAR_ACCESS_LOG_RETENTION_MONTHS = int(os.environ.get("RADAR_ACCESS_LOG_RETENTION_MONTHS", "12"))
 RADAR_CASE_RETENTION_MONTHS = int(os.environ.get("RADAR_CASE_RETENTION_MONTHS", "24"))
+# Unusual access alerts (manage.py check_access, daily; CNIL 2021-122). An account's day is unusual when it reads
+# more than FACTOR times its median day (over the HISTORY_DAYS before) and more than FLOOR pupils; a reveal is
+# unusual outside the working hours ("8-19": from 8:00 to 19:00, Paris time) or days (ISO, "1-6": Monday to
+# Saturday); a read of a case closed more than RADAR_RECENTLY_CLOSED_DAYS before is unusual.
+RADAR_ALERT_VOLUME_FACTOR = float(os.environ.get("RADAR_ALERT_VOLUME_FACTOR", "3"))
+RADAR_ALERT_VOLUME_FLOOR = int(os.environ.get("RADAR_ALERT_VOLUME_FLOOR", "30"))
+RADAR_ALERT_HISTORY_DAYS = int(os.environ.get("RADAR_ALERT_HISTORY_DAYS", "28"))
+RADAR_WORKING_HOURS = os.environ.get("RADAR_WORKING_HOURS", "8-19")
+RADAR_WORKING_DAYS = os.environ.get("RADAR_WORKING_DAYS", "1-6")
 # Who runs this Radar, for the legal notices and the privacy page (the partnership's lead body, its data
 # protection officer, its host).
 RADAR_PUBLISHER = os.environ.get("RADAR_PUBLISHER", "Radar (démonstration)" if DEBUG else "")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from outreach.views import account, cases, centre, common, coordination, school, todo
+from outreach.views import account, alerts, cases, centre, common, coordination, school, todo
 
 app_name = "outreach"
 
@@ -27,4 +27,6 @@ urlpatterns = [
     path("reports/", coordination.reports_page, name="reports"),
     path("reports/funders/", coordination.funders_report_page, name="funders_report"),
     path("access-log/", coordination.access_log_page, name="access_log"),
+    path("alerts/", alerts.alerts_page, name="alerts"),
+    path("alerts/<int:alert_id>/review/", alerts.alert_review, name="alert_review"),
 ]
