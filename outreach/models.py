@@ -726,3 +726,46 @@ class AccessAlertEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alert_id} {self.access_log_id}"
+
+
+class NoticeLanguage(models.TextChoices):
+    """The languages the family information notice is written in: French, and the languages guardians speak at home
+    most often in Radar. Each named in itself, as a family chooses it."""
+
+    FRENCH = "fr", "Français"
+    ARABIC = "ar", "العربية"
+    ENGLISH = "en", "English"
+    TURKISH = "tr", "Türkçe"
+    PORTUGUESE = "pt", "Português"
+    SPANISH = "es", "Español"
+    ROMANIAN = "ro", "Română"
+    DARI = "prs", "دری"
+
+
+# Written right to left.
+RTL_NOTICE_LANGUAGES = (NoticeLanguage.ARABIC, NoticeLanguage.DARI)
+
+
+class FamilyNoticeText(models.Model):
+    """The information notice given to families (GDPR art. 14), one text per language, edited by the coordinators.
+    `{college}`, `{centre}`, `{reference}`, `{publisher}`, `{dpo}` and `{retention_months}` are filled in when a
+    case's notice is printed."""
+
+    language = models.CharField(_("language"), max_length=3, choices=NoticeLanguage.choices, unique=True)
+    text = models.TextField(_("text"), max_length=20000)
+    updated_at = models.DateTimeField(_("updated at"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("family information notice")
+        verbose_name_plural = _("family information notices")
+        constraints = [
+            models.CheckConstraint(
+                name="familynoticetext_language_valid", condition=Q(language__in=NoticeLanguage.values)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.language

@@ -40,5 +40,7 @@ def nav_items(request) -> dict:
     if Action.VIEW_ACCESS_LOG in scope.global_perms:
         items.append((_("Access log"), reverse("outreach:access_log")))
         items.append((_("Access alerts"), reverse("outreach:alerts")))
+    if scope.is_coordinator:
+        items.append((_("Family notice"), reverse("outreach:family_notice_texts")))
     path = request.path
     return {"nav_items": [{"label": label, "url": url, "current": path == url} for label, url in items]}
