@@ -220,18 +220,16 @@ def digest_email(user, *, now: datetime) -> Email | None:
             paragraphs.append(f"{section.title} ({section.total})\n" + "\n".join(lines))
     if scope.is_coordinator:
         visible = cases_visible_to(scope)
-        overdue = dashboard.overdue_by_deadline(visible, now)
         waiting = visible.filter(status=Status.FLAGGED).count()
-        if waiting or any(overdue.values()):
-            counts = [f"- {_('Cases waiting for a centre')}: {waiting}"] + [
-                f"- {dashboard.DEADLINE_NAMES[name]}: {count}" for name, count in overdue.items()
-            ]
+        if waiting:
             paragraphs.append(
-                _("Overdue cases, by deadline")
-                + "\n"
-                + "\n".join(counts)
-                + "\n"
-                + absolute_url(reverse("outreach:dashboard"))
+                f"{_('Cases waiting for a centre')}: {waiting}\n{absolute_url(reverse('outreach:triage'))}"
+            )
+        overdue = dashboard.overdue_by_deadline(visible, now)
+        if any(overdue.values()):
+            counts = [f"- {dashboard.DEADLINE_NAMES[name]}: {count}" for name, count in overdue.items() if count]
+            paragraphs.append(
+                "\n".join([str(_("Overdue cases, by deadline")), *counts, absolute_url(reverse("outreach:dashboard"))])
             )
     if not paragraphs:
         return None

@@ -216,3 +216,11 @@ def test_no_email_holds_a_name_an_address_or_a_note(world, overdue, django_captu
         for secret in SECRETS:
             assert secret not in text, (secret, text)
         assert BASE in text
+
+
+def test_a_deployment_without_a_base_url_is_warned(settings):
+    from outreach.checks import base_url_set
+
+    assert base_url_set(None) == []
+    settings.RADAR_BASE_URL = ""
+    assert [warning.id for warning in base_url_set(None)] == ["radar.W001"]
