@@ -5,7 +5,9 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from outreach import notifications, services
@@ -224,3 +226,15 @@ def test_a_deployment_without_a_base_url_is_warned(settings):
     assert base_url_set(None) == []
     settings.RADAR_BASE_URL = ""
     assert [warning.id for warning in base_url_set(None)] == ["radar.W001"]
+
+
+def test_a_digest_costs_the_same_queries_whatever_the_caseload(world, overdue, django_capture_on_commit_callbacks):
+    with CaptureQueriesContext(connection) as one_case:
+        notifications.digest_email(world.manager, now=timezone.now())
+    long_ago = timezone.now() - timedelta(days=40)
+    for number in range(5):
+        _flag(world, django_capture_on_commit_callbacks, now=long_ago, external_ref=f"EL-{number}")
+    with CaptureQueriesContext(connection) as six_cases:
+        email = notifications.digest_email(world.manager, now=timezone.now())
+    assert email is not None and email.body.count("R-") >= 6
+    assert len(six_cases.captured_queries) == len(one_case.captured_queries)
