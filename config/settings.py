@@ -223,7 +223,16 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Emails and digests are tasks: with DEBUG they run at once (`make run` needs no worker); in production they wait in
+# the database for `manage.py db_worker`.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "TASKS_BACKEND",
+            "django_tasks.backends.immediate.ImmediateBackend" if DEBUG else "django_tasks_db.DatabaseBackend",
+        )
+    }
+}
 
 # django-guardian: no anonymous user row; every grant goes to the direct foreign-key tables.
 ANONYMOUS_USER_NAME = None
@@ -281,6 +290,15 @@ RADAR_RECENTLY_CLOSED_DAYS = int(os.environ.get("RADAR_RECENTLY_CLOSED_DAYS", "3
 RADAR_DASHBOARD_CACHE_SECONDS = int(os.environ.get("RADAR_DASHBOARD_CACHE_SECONDS", "300"))
 RADAR_ACCESS_LOG_RETENTION_MONTHS = int(os.environ.get("RADAR_ACCESS_LOG_RETENTION_MONTHS", "12"))
 RADAR_CASE_RETENTION_MONTHS = int(os.environ.get("RADAR_CASE_RETENTION_MONTHS", "24"))
+# Unusual access alerts (manage.py check_access, daily; CNIL 2021-122). An account's day is unusual when it reads
+# more than FACTOR times its median day (over the HISTORY_DAYS before) and more than FLOOR pupils; a reveal is
+# unusual outside the working hours ("8-19": from 8:00 to 19:00, Paris time) or days (ISO, "1-6": Monday to
+# Saturday); a read of a case closed more than RADAR_RECENTLY_CLOSED_DAYS before is unusual.
+RADAR_ALERT_VOLUME_FACTOR = float(os.environ.get("RADAR_ALERT_VOLUME_FACTOR", "3"))
+RADAR_ALERT_VOLUME_FLOOR = int(os.environ.get("RADAR_ALERT_VOLUME_FLOOR", "30"))
+RADAR_ALERT_HISTORY_DAYS = int(os.environ.get("RADAR_ALERT_HISTORY_DAYS", "28"))
+RADAR_WORKING_HOURS = os.environ.get("RADAR_WORKING_HOURS", "8-19")
+RADAR_WORKING_DAYS = os.environ.get("RADAR_WORKING_DAYS", "1-6")
 # Who runs this Radar, for the legal notices and the privacy page (the partnership's lead body, its data
 # protection officer, its host).
 RADAR_PUBLISHER = os.environ.get("RADAR_PUBLISHER", "Radar (démonstration)" if DEBUG else "")
@@ -288,6 +306,8 @@ RADAR_PUBLISHER_ADDRESS = os.environ.get("RADAR_PUBLISHER_ADDRESS", "")
 RADAR_PUBLISHER_CONTACT = os.environ.get("RADAR_PUBLISHER_CONTACT", "contact@example.org" if DEBUG else "")
 RADAR_DPO_CONTACT = os.environ.get("RADAR_DPO_CONTACT", "dpo@example.org" if DEBUG else "")
 RADAR_HOST = os.environ.get("RADAR_HOST", "")
+# The address of this Radar as its users reach it: the links of emails (which hold a link, never personal data).
+RADAR_BASE_URL = os.environ.get("RADAR_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 
 LOGGING = {
     "version": 1,

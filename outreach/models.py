@@ -727,3 +727,122 @@ class RetentionRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.finished_at:%Y-%m-%d %H:%M}"
+
+
+class NotificationPreference(models.Model):
+    """What a user chose to receive by email. No row: the defaults (the daily digest on)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    daily_digest = models.BooleanField(_("receive the daily digest"), default=True)
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} digest={self.daily_digest}"
+
+
+class AlertKind(models.TextChoices):
+    VOLUME = "volume", _("Far more pupils read than usual")
+    AFTER_HOURS = "after_hours", _("Identity revealed outside working hours")
+    CLOSED_CASE = "closed_case", _("Closed cases read")
+
+
+class AccessAlert(models.Model):
+    """An unusual pattern in one account's reads on one day (CNIL 2021-122), with the access-log rows behind it,
+    until a coordinator reviews it."""
+
+    kind = models.CharField(_("kind"), max_length=12, choices=AlertKind.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField(_("day"))
+    # What was counted (pupils read, reveals, closed cases read), and the account's usual count for volume alerts.
+    count = models.PositiveIntegerField(_("count"))
+    usual = models.FloatField(_("usual count"), null=True, blank=True)
+    entries = models.ManyToManyField(AccessLog, through="AccessAlertEntry", related_name="+")
+    created_at = models.DateTimeField(_("raised at"))
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    review_note = models.TextField(_("review note"), blank=True, max_length=NOTE_LENGTH, validators=NOTE)
+
+    class Meta:
+        verbose_name = _("access alert")
+        verbose_name_plural = _("access alerts")
+        indexes = [models.Index(fields=["reviewed_at", "-day"], name="accessalert_review_day_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "user", "day"], name="accessalert_one_per_kind_user_day"),
+            models.CheckConstraint(name="accessalert_kind_valid", condition=Q(kind__in=AlertKind.values)),
+            models.CheckConstraint(
+                name="accessalert_reviewed_by_someone",
+                condition=Q(reviewed_at__isnull=True, reviewed_by__isnull=True)
+                | Q(reviewed_at__isnull=False, reviewed_by__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.user_id} {self.day}"
+
+
+class AccessAlertEntry(models.Model):
+    """One access-log row behind an alert. Goes with the row when retention purges it."""
+
+    alert = models.ForeignKey(AccessAlert, on_delete=models.CASCADE, related_name="entry_links")
+    access_log = models.ForeignKey(AccessLog, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("row behind an access alert")
+        verbose_name_plural = _("rows behind access alerts")
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "access_log"], name="accessalertentry_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id} {self.access_log_id}"
+
+
+class NoticeLanguage(models.TextChoices):
+    """The languages the family information notice is written in: French, and the languages guardians speak at home
+    most often in Radar. Each named in itself, as a family chooses it."""
+
+    FRENCH = "fr", "Français"
+    ARABIC = "ar", "العربية"
+    ENGLISH = "en", "English"
+    TURKISH = "tr", "Türkçe"
+    PORTUGUESE = "pt", "Português"
+    SPANISH = "es", "Español"
+    ROMANIAN = "ro", "Română"
+    DARI = "prs", "دری"
+
+
+# Written right to left.
+RTL_NOTICE_LANGUAGES = (NoticeLanguage.ARABIC, NoticeLanguage.DARI)
+
+
+class FamilyNoticeText(models.Model):
+    """The information notice given to families (GDPR art. 14), one text per language, edited by the coordinators.
+    `{college}`, `{centre}`, `{reference}`, `{publisher}`, `{dpo}` and `{retention_months}` are filled in when a
+    case's notice is printed."""
+
+    language = models.CharField(_("language"), max_length=3, choices=NoticeLanguage.choices, unique=True)
+    text = models.TextField(_("text"), max_length=20000)
+    updated_at = models.DateTimeField(_("updated at"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("family information notice")
+        verbose_name_plural = _("family information notices")
+        constraints = [
+            models.CheckConstraint(
+                name="familynoticetext_language_valid", condition=Q(language__in=NoticeLanguage.values)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.language

@@ -19,6 +19,7 @@ from outreach.models import (
     SupportKind,
     TutoringSession,
 )
+from outreach.selectors import family_notice_compliance
 from schools.models import Level, Pupil, Sex
 
 GROUPINGS = ("centre", "school", "month", "reason", "neighbourhood")
@@ -193,3 +194,10 @@ def funders_report(*, cases: QuerySet[Case], year: int) -> dict:
         "families": _family_figures(active, start, end),
         "outcomes": _outcome_figures(active, start, end),
     }
+
+
+def funders_family_notice(*, cases: QuerySet[Case], year: int, now: datetime | None = None) -> dict:
+    """GDPR art. 14 compliance for the year: of the cases flagged during it, the share whose family was informed
+    within the deadline (see family_notice_compliance)."""
+    flagged = cases.filter(flagged_at__range=(_day_start(date(year, 1, 1)), _day_end(date(year, 12, 31))))
+    return family_notice_compliance(flagged, now=now)

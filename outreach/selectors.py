@@ -7,6 +7,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import (
     BooleanField,
     Count,
+    DateField,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -18,7 +20,7 @@ from django.db.models import (
     When,
 )
 from django.db.models import Case as When_
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from outreach.access import AccessScope, cases_visible_to
@@ -154,3 +156,19 @@ def case_list(scope: AccessScope, now: datetime | None = None) -> QuerySet[Case]
         ),
         now,
     )
+
+
+def family_notice_compliance(cases: QuerySet[Case], *, now: datetime | None = None) -> dict:
+    """Of the cases whose family-notice deadline has passed or whose family was informed, how many families were
+    informed within RADAR_DEADLINE_FAMILY_NOTICE_DAYS of the flag (in Paris days): one query.
+
+    {"cases": n, "in_time": k, "share": k / n, None without cases}."""
+    now = now or timezone.now()
+    days = timedelta(days=settings.RADAR_DEADLINES["family_notice"])
+    deadline = ExpressionWrapper(TruncDate("flagged_at") + days, output_field=DateField())
+    counts = cases.filter(Q(flagged_at__lt=now - days) | Q(family_informed_on__isnull=False)).aggregate(
+        cases=Count("pk"),
+        in_time=Count("pk", filter=Q(family_informed_on__isnull=False, family_informed_on__lte=deadline)),
+    )
+    share = counts["in_time"] / counts["cases"] if counts["cases"] else None
+    return {"cases": counts["cases"], "in_time": counts["in_time"], "share": share}

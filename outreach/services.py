@@ -51,6 +51,7 @@ from outreach.models import (
     TutoringSession,
     Urgency,
 )
+from outreach.notifications import CaseNews, case_news_on_commit
 from outreach.roles import ROLE_ORGANISATION, ROLE_PERMISSIONS, Role
 from outreach.selectors import centre_staff, centres_covering, open_case_of
 from schools.domain_errors import ActionForbidden, Conflict, InvalidInput, InvalidTransition, StaleVersion
@@ -303,6 +304,7 @@ def _auto_route(case: Case, *, actor, now: datetime) -> None:
         from_status=Status.FLAGGED,
         detail=f"centre={case.centre_id}",
     )
+    case_news_on_commit(CaseNews.ROUTED, case)
 
 
 @entry_point
@@ -472,6 +474,7 @@ def case_route(
         note=_text(note),
         detail=f"centre={centre.pk}",
     )
+    case_news_on_commit(CaseNews.ROUTED, case)
     return case
 
 
@@ -491,6 +494,7 @@ def case_accept(
     case.accepted_at = case.status_changed_at = now
     case.save()
     _record(case, actor=actor, kind=EventKind.ACCEPTED, at=now, from_status=Status.ROUTED)
+    case_news_on_commit(CaseNews.ACCEPTED, case)
     return case
 
 
@@ -526,6 +530,7 @@ def case_decline(
         note=_text(reason),
         detail=f"centre={declined_by.pk}" if declined_by else "",
     )
+    case_news_on_commit(CaseNews.DECLINED, case)
     return case
 
 
@@ -823,7 +828,9 @@ def case_close(
     if outcome not in Outcome.values:
         raise InvalidInput(fields={"outcome": [_("Unknown outcome: %(value)s.") % {"value": outcome}]})
     _check_status(case, "close")
-    return _close(case, actor=actor, outcome=outcome, note=note, kind=EventKind.CLOSED, now=now)
+    _close(case, actor=actor, outcome=outcome, note=note, kind=EventKind.CLOSED, now=now)
+    case_news_on_commit(CaseNews.CLOSED, case)
+    return case
 
 
 @entry_point

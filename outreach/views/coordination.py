@@ -5,6 +5,7 @@ Thin views: figures come from outreach/dashboard.py and outreach/reports.py, sco
 from datetime import date, datetime, time
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Min, Q
 from django.shortcuts import render
@@ -30,7 +31,7 @@ from outreach.exports import csv_format_named, csv_stream
 from outreach.forms import AccessLogFilterForm, ReportForm
 from outreach.models import AccessAction, AccessLog, EventKind, Outcome, Reason, SupportKind
 from outreach.redaction import disclosure
-from outreach.reports import GROUPINGS, funders_report, outcome_report
+from outreach.reports import GROUPINGS, funders_family_notice, funders_report, outcome_report
 from outreach.views.common import pupil_page
 from schools.models import Level, Sex
 from schools.permissions import Action
@@ -384,6 +385,23 @@ def _funders_sections(report: dict) -> list[dict]:
     ]
 
 
+def _family_notice_section(compliance: dict) -> dict:
+    share = compliance["share"]
+    return {
+        "key": "family_notice",
+        "title": _("Families informed (GDPR art. 14), cases flagged during the year"),
+        "items": [
+            (_("Cases whose family had to be informed by now"), compliance["cases"]),
+            (
+                _("Families informed within %(days)d days of the flag")
+                % {"days": settings.RADAR_DEADLINES["family_notice"]},
+                compliance["in_time"],
+            ),
+            (_("Share informed in time"), "—" if share is None else f"{fmt(share * 100, 1)} %"),
+        ],
+    }
+
+
 @pupil_page
 @require_GET
 def funders_report_page(request):
@@ -396,6 +414,7 @@ def funders_report_page(request):
     raw = request.GET.get("year", "")
     year = int(raw) if raw.isdigit() and int(raw) in years else this_year
     sections = _funders_sections(funders_report(cases=cases, year=year))
+    sections.append(_family_notice_section(funders_family_notice(cases=cases, year=year)))
     if _wants_csv(request):
         access_log_write(user=request.user, action=AccessAction.EXPORT, what="funders_report", detail=str(year))
         return csv_stream(

@@ -52,13 +52,18 @@ def _story(world):
 
 def _pages(world, cases) -> dict[str, list[str]]:
     working, closed = cases["working"].pk, cases["closed"].pk
-    common = ["/todo/", "/cases/", "/cases/?status=closed", "/help/", "/privacy/", "/accessibility/", "/legal/"]
+    common = [
+        *("/todo/", "/cases/", "/cases/?status=closed", "/help/", "/privacy/", "/accessibility/", "/legal/"),
+        "/account/",
+    ]
     return {
         "cpe": [
             *common,
             f"/cases/{working}/",
             f"/cases/{closed}/",
             f"/cases/{working}/print/",
+            reverse("outreach:family_notice_print", args=[working]),
+            reverse("outreach:family_notice_print", args=[working]) + "?language=ar",
             reverse("outreach:flag"),
             reverse("outreach:flag_upload"),
             reverse("outreach:flag_edit", args=[working]),
@@ -75,6 +80,9 @@ def _pages(world, cases) -> dict[str, list[str]]:
             "/reports/",
             "/reports/funders/",
             "/access-log/",
+            "/alerts/",
+            "/family-notice/",
+            reverse("outreach:family_notice_edit", args=["prs"]),
         ],
     }
 
