@@ -397,7 +397,7 @@ def _family_notice_section(compliance: dict) -> dict:
                 % {"days": settings.RADAR_DEADLINES["family_notice"]},
                 compliance["in_time"],
             ),
-            (_("Share informed in time"), "—" if share is None else f"{fmt(share * 100, 1)} %"),
+            (_("Share informed in time (%)"), None if share is None else round(share * 100, 1)),
         ],
     }
 
