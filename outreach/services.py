@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from outreach.access import AccessScope, access_scope
+from outreach.accounts import api_tokens_revoke
 from outreach.audit import access_log_write, request_ip
 from outreach.models import (
     NO_DEADLINE,
@@ -116,9 +117,12 @@ def role_grant(*, user: AbstractBaseUser, role: Role, organisation: School | Cen
 
 @transaction.atomic
 def role_revoke(*, user: AbstractBaseUser, role: Role, organisation: School | Centre | None = None) -> None:
-    """Removes every permission the role bundles there. To demote a manager, revoke then grant `animator`."""
+    """Removes every permission the role bundles there, and the user's API tokens (taken with the old rights).
+
+    To demote a manager, revoke then grant `animator`."""
     role = Role(role)
     _check_role_target(role, organisation)
+    api_tokens_revoke(user=user)
     if organisation is None:
         case_type = ContentType.objects.get_for_model(Case)
         user.user_permissions.remove(  # type: ignore[attr-defined]
