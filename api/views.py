@@ -46,6 +46,7 @@ from outreach.audit import record_read
 from outreach.exports import csv_stream
 from outreach.filters import CASE_ORDERINGS, AccessLogFilter, CaseFilter
 from outreach.forms import ContactForm, StepForm
+from outreach.lockout import lockout_retry_at
 from outreach.models import AccessAction, AccessLog, Case, Centre, Neighbourhood, Outcome
 from outreach.pupil_export import pupil_export
 from outreach.redaction import disclosure
@@ -110,16 +111,22 @@ class TokenView(APIView):
         responses={
             200: s.TokenSerializer,
             400: OpenApiResponse(s.ErrorSerializer, description="Invalid input, or wrong username or password."),
-            403: OpenApiResponse(s.ErrorSerializer, description="The account is locked after too many failures."),
+            403: OpenApiResponse(
+                s.ErrorSerializer,
+                description="Locked after too many failures (an account from one address, or one address).",
+            ),
         },
     )
     def post(self, request):
         data = validated(s.TokenRequestSerializer, request.data)
         user = authenticate(request=request, username=data["username"], password=data["password"])
         if getattr(request, "axes_locked_out", False):
+            retry = timezone.localtime(lockout_retry_at(request, {"username": data["username"]}))
             return Response(
                 error_body(
-                    "locked", _("Too many failed attempts: this account is locked. Contact your administrator.")
+                    "locked",
+                    _("Too many failed attempts: logging in is blocked until %(time)s.")
+                    % {"time": retry.strftime("%H:%M")},
                 ),
                 status=status.HTTP_403_FORBIDDEN,
             )

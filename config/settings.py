@@ -229,13 +229,23 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 ANONYMOUS_USER_NAME = None
 GUARDIAN_MONKEY_PATCH_USER = False
 
-AXES_FAILURE_LIMIT = 10
-# SPEC: an *account* is locked after 10 failures. Locking by address would lock a whole collège
-# behind one NAT address; address-level flooding is the login throttle's job.
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# Failed logins (outreach/lockout.py): an account is locked for one address after AXES_FAILURE_LIMIT failures,
+# for RADAR_LOCKOUT_MINUTES after the last one, so a stranger elsewhere cannot lock a colleague out; an address is
+# locked whatever the account after RADAR_ADDRESS_FAILURE_LIMIT failures in an hour (a collège behind one NAT).
+AXES_FAILURE_LIMIT = int(os.environ.get("RADAR_LOGIN_FAILURE_LIMIT", "10"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("RADAR_LOCKOUT_MINUTES", "15")))
+# A failure while locked out does not push the end of the lock back, so the time the page gives is the real one.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_HANDLER = "outreach.lockout.LockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "outreach.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "outreach.views.security.locked_out"
+RADAR_ADDRESS_FAILURE_LIMIT = int(os.environ.get("RADAR_ADDRESS_FAILURE_LIMIT", "100"))
+RADAR_ADDRESS_FAILURE_WINDOW = timedelta(hours=1)
+# Addresses or networks of the reverse proxies whose X-Forwarded-For is believed (comma-separated); none by default.
+RADAR_TRUSTED_PROXIES = env_list("RADAR_TRUSTED_PROXIES", "")
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

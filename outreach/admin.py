@@ -7,6 +7,7 @@ access log; an admin form editing `status` or `centre` directly would bypass all
 
 import copy
 
+from axes.utils import reset as axes_reset
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -221,6 +222,7 @@ if admin.site.is_registered(User):
 @admin.register(User)
 class RadarUserAdmin(UserAdmin):
     form = RoleUserChangeForm
+    actions = ["unlock_logins"]
     readonly_fields = (*UserAdmin.readonly_fields, "current_roles")
     fieldsets = (
         *UserAdmin.fieldsets,
@@ -232,6 +234,12 @@ class RadarUserAdmin(UserAdmin):
             },
         ),
     )
+
+    @admin.action(description=_("Unlock logins (clear failed attempts)"))
+    def unlock_logins(self, request, queryset) -> None:
+        for user in queryset:
+            axes_reset(username=user.get_username())
+        self.message_user(request, _("Logins unlocked for %(count)d account(s).") % {"count": queryset.count()})
 
     @admin.display(description=_("current roles"))
     def current_roles(self, obj) -> str:
