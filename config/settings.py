@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "outreach.middleware.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -84,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "outreach.navigation.nav_items",
+                "outreach.views.security.session_timer",
             ],
         },
     },
@@ -258,6 +260,10 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Web sessions (outreach/sessions.py): 30 minutes without a request, 12 hours after the login at most.
+RADAR_SESSION_IDLE_MINUTES = int(os.environ.get("RADAR_SESSION_IDLE_MINUTES", "30"))
+RADAR_SESSION_MAX_HOURS = int(os.environ.get("RADAR_SESSION_MAX_HOURS", "12"))
+SESSION_COOKIE_AGE = RADAR_SESSION_MAX_HOURS * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"

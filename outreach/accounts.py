@@ -6,8 +6,12 @@ earned it. A password hash upgraded at login is not a change of password (Django
 """
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_save
+from django.utils import timezone
 from knox.models import AuthToken
+
+from outreach.sessions import session_start
 
 
 def api_tokens_revoke(*, user) -> int:
@@ -23,7 +27,13 @@ def _revoke_on_password_change_or_deactivation(sender, instance, created: bool, 
         api_tokens_revoke(user=instance)
 
 
+def _start_session_clock(sender, request, user, **kwargs) -> None:
+    if request is not None and hasattr(request, "session"):
+        session_start(request.session, now=timezone.now())
+
+
 def connect_signals() -> None:
+    user_logged_in.connect(_start_session_clock, dispatch_uid="outreach.accounts.session_clock")
     post_save.connect(
         _revoke_on_password_change_or_deactivation,
         sender=get_user_model(),

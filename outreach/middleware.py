@@ -1,5 +1,13 @@
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import resolve_url
+from django.urls import reverse
+from django.utils import timezone
+
 from outreach.audit import request_ip
 from outreach.lockout import client_ip
+from outreach.sessions import end_reason, session_touch
 
 
 class RequestOriginMiddleware:
@@ -18,3 +26,30 @@ class RequestOriginMiddleware:
             return self.get_response(request)
         finally:
             request_ip.reset(token)
+
+
+class SessionLimitsMiddleware:
+    """Ends a web session left idle too long or open too long (outreach/sessions.py), then sends its user to the
+    login page with the reason, and back to the page they asked for once logged in again.
+
+    Asking how long is left (`GET` on the session status) is not activity: a tab left open must not keep its
+    session alive by polling.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = timezone.now()
+            reason = end_reason(request.session, now=now)
+            if reason is not None:
+                logout(request)
+                if request.path.startswith("/api/"):
+                    return self.get_response(request)
+                login_url = f"{resolve_url(settings.LOGIN_URL)}?reason={reason}"
+                return redirect_to_login(request.get_full_path(), login_url=login_url)
+            if not (request.method == "GET" and request.path == reverse("outreach:session_status")):
+                session_touch(request.session, now=now)
+        return self.get_response(request)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from outreach.views import cases, centre, common, coordination, school, todo
+from outreach.views import cases, centre, common, coordination, school, security, todo
 
 app_name = "outreach"
 
@@ -26,4 +26,5 @@ urlpatterns = [
     path("reports/", coordination.reports_page, name="reports"),
     path("reports/funders/", coordination.funders_report_page, name="funders_report"),
     path("access-log/", coordination.access_log_page, name="access_log"),
+    path("account/session/", security.session_status, name="session_status"),
 ]
