@@ -938,11 +938,20 @@ def caseload_handover(
     now = _now(now)
     if not _scope(actor, scope).can_on_centre(Action.ASSIGN, centre.pk):
         raise ActionForbidden()
+    caseload_handover_check(centre=centre, from_user=from_user, to_user=to_user)
+    return caseload_move(actor=actor, centre=centre, from_user=from_user, to_user=to_user, now=now)
+
+
+def caseload_handover_check(*, centre: Centre, from_user, to_user) -> None:
     staff = set(centre_staff(centre).values_list("pk", flat=True))
     if to_user.pk not in staff:
         raise InvalidInput(fields={"to_user": [_("The colleague must be an animator of this centre.")]})
     if from_user.pk == to_user.pk:
         raise InvalidInput(fields={"to_user": [_("Choose another colleague.")]})
+
+
+def caseload_move(*, actor, centre: Centre, from_user, to_user, now: datetime) -> int:
+    """Moves the open cases (inside the caller's transaction, rights checked by the caller)."""
     cases = list(
         Case.objects.select_for_update()
         .filter(centre=centre, status__in=OPEN_STATUSES, animators=from_user)
