@@ -47,6 +47,7 @@ from outreach.exports import csv_stream
 from outreach.filters import CASE_ORDERINGS, AccessLogFilter, CaseFilter
 from outreach.forms import ContactForm, StepForm
 from outreach.lockout import lockout_retry_at
+from outreach.mfa import has_device, mfa_required, otp_check
 from outreach.models import AccessAction, AccessLog, Case, Centre, Neighbourhood, Outcome
 from outreach.pupil_export import pupil_export
 from outreach.redaction import disclosure
@@ -110,10 +111,19 @@ class TokenView(APIView):
         request=s.TokenRequestSerializer,
         responses={
             200: s.TokenSerializer,
-            400: OpenApiResponse(s.ErrorSerializer, description="Invalid input, or wrong username or password."),
+            400: OpenApiResponse(
+                s.ErrorSerializer,
+                description=(
+                    "Invalid input, or wrong username or password, or (for an account with a second factor) "
+                    "`otp` missing or wrong: a field error on `otp`."
+                ),
+            ),
             403: OpenApiResponse(
                 s.ErrorSerializer,
-                description="Locked after too many failures (an account from one address, or one address).",
+                description=(
+                    "Locked after too many failures (an account from one address, or one address), or "
+                    "`mfa_enrolment_required`: the account must set up its second factor on the website first."
+                ),
             ),
         },
     )
@@ -132,6 +142,11 @@ class TokenView(APIView):
             )
         if user is None or not user.is_active:
             return Response(error_body("invalid_credentials", _("Wrong username or password.")), status=400)
+        if has_device(user):
+            otp_check(user=user, token=data.get("otp"))
+        elif mfa_required(user):
+            message = _("Your account needs a second factor: log in on the website once to set it up.")
+            return Response(error_body("mfa_enrolment_required", message), status=status.HTTP_403_FORBIDDEN)
         instance, token = AuthToken.objects.create(user)
         return Response({"token": token, "expiry": instance.expiry})
 

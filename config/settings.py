@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "guardian",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_filters",
     "rest_framework",
     "knox",
@@ -63,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "outreach.middleware.SessionLimitsMiddleware",
+    "outreach.middleware.MfaGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -259,6 +263,11 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     }
 }
+
+# Second factor (outreach/mfa.py): mandatory, when on, for every account that can read a pupil's identity.
+# Off by default with DEBUG, so the demo accounts log in with their password alone.
+RADAR_REQUIRE_MFA = env_bool("RADAR_REQUIRE_MFA", not DEBUG)
+OTP_TOTP_ISSUER = "Radar"
 
 # Web sessions (outreach/sessions.py): 30 minutes without a request, 12 hours after the login at most.
 RADAR_SESSION_IDLE_MINUTES = int(os.environ.get("RADAR_SESSION_IDLE_MINUTES", "30"))

@@ -11,6 +11,7 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 from knox.models import AuthToken
 
+from outreach.mfa import MFA_PENDING, pending_at_login
 from outreach.sessions import session_start
 
 
@@ -27,13 +28,15 @@ def _revoke_on_password_change_or_deactivation(sender, instance, created: bool, 
         api_tokens_revoke(user=instance)
 
 
-def _start_session_clock(sender, request, user, **kwargs) -> None:
+def _start_session(sender, request, user, **kwargs) -> None:
+    """Starts the session's clocks and records whether the login still owes a second factor."""
     if request is not None and hasattr(request, "session"):
         session_start(request.session, now=timezone.now())
+        request.session[MFA_PENDING] = pending_at_login(user)
 
 
 def connect_signals() -> None:
-    user_logged_in.connect(_start_session_clock, dispatch_uid="outreach.accounts.session_clock")
+    user_logged_in.connect(_start_session, dispatch_uid="outreach.accounts.session_start")
     post_save.connect(
         _revoke_on_password_change_or_deactivation,
         sender=get_user_model(),

@@ -19,6 +19,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from outreach.access import access_scope
+from outreach.mfa import mfa_reset
 from outreach.models import AccessLog, Case, CaseEvent, CaseReason, Centre, Neighbourhood, NeighbourhoodPostcode
 from outreach.offboarding import open_caseload, staff_offboard
 from outreach.roles import ROLE_LABELS, ROLE_ORGANISATION, Role
@@ -227,7 +228,7 @@ if admin.site.is_registered(User):
 @admin.register(User)
 class RadarUserAdmin(UserAdmin):
     form = RoleUserChangeForm
-    actions = ["unlock_logins", "offboard"]
+    actions = ["unlock_logins", "offboard", "reset_second_factor"]
     readonly_fields = (*UserAdmin.readonly_fields, "current_roles")
     fieldsets = (
         *UserAdmin.fieldsets,
@@ -245,6 +246,16 @@ class RadarUserAdmin(UserAdmin):
         for user in queryset:
             axes_reset(username=user.get_username())
         self.message_user(request, _("Logins unlocked for %(count)d account(s).") % {"count": queryset.count()})
+
+    @admin.action(description=_("Reset the second factor (lost phone)"))
+    def reset_second_factor(self, request, queryset) -> None:
+        for user in queryset:
+            mfa_reset(actor=request.user, user=user)
+        self.message_user(
+            request,
+            _("Second factor reset for %(count)d account(s): each sets it up again at the next login.")
+            % {"count": queryset.count()},
+        )
 
     @admin.action(description=_("Deactivate (staff leaving): hand over, revoke roles and tokens"))
     def offboard(self, request, queryset):

@@ -27,4 +27,6 @@ urlpatterns = [
     path("reports/funders/", coordination.funders_report_page, name="funders_report"),
     path("access-log/", coordination.access_log_page, name="access_log"),
     path("account/session/", security.session_status, name="session_status"),
+    path("account/mfa/", security.mfa_setup, name="mfa_setup"),
+    path("account/mfa/verify/", security.mfa_verify, name="mfa_verify"),
 ]

@@ -1,16 +1,36 @@
-"""Account security pages: the login page's reasons, the session status, the lockout notice."""
+"""Account security pages: the login page's reasons, the session status, the lockout notice, the second factor."""
 
+from base64 import b32encode
+
+import segno
+from django import forms
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
-from django.shortcuts import render, resolve_url
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from outreach.lockout import lockout_retry_at
+from outreach.mfa import (
+    ENROL,
+    MFA_PENDING,
+    VERIFY,
+    has_device,
+    otp_check,
+    recovery_codes_issue,
+    recovery_codes_left,
+    totp_device_pending,
+    totp_enrol,
+)
 from outreach.sessions import WARNING_BEFORE, EndReason, idle_seconds_left, session_touch
+from outreach.views.common import show_domain_error
+from schools.domain_errors import DomainError
 
 
 def logout_reason(reason: str) -> str | None:
@@ -67,3 +87,75 @@ def session_status(request):
 def locked_out(request, original_response=None, credentials=None):
     """Axes' lockout answer (AXES_LOCKOUT_CALLABLE): says when the login may be tried again."""
     return render(request, "registration/locked.html", {"retry_at": lockout_retry_at(request, credentials)}, status=429)
+
+
+class OtpForm(forms.Form):
+    otp = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+
+def _next_url(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or "/"
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return "/"
+
+
+def _secret_page(request, template: str, context: dict, status: int = 200):
+    response = render(request, template, {"next": _next_url(request), **context}, status=status)
+    add_never_cache_headers(response)
+    response["Cache-Control"] = "no-store, " + response["Cache-Control"]
+    return response
+
+
+@login_required
+def mfa_verify(request):
+    """The second step of a login for an account with a device: a code from the phone, or a recovery code."""
+    if request.session.get(MFA_PENDING) != VERIFY:
+        return redirect(_next_url(request))
+    form = OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            otp_check(user=request.user, token=form.cleaned_data["otp"])
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            request.session.cycle_key()
+            request.session[MFA_PENDING] = None
+            return redirect(_next_url(request))
+    return _secret_page(request, "outreach/security/mfa_verify.html", {"form": form}, 400 if form.errors else 200)
+
+
+@login_required
+def mfa_setup(request):
+    """Enrolment (a QR code drawn here, no outside service), then the state of the second factor and new recovery
+    codes on demand. Recovery codes are shown once, right after they are made."""
+    if request.session.get(MFA_PENDING) == VERIFY:
+        return redirect(f"{reverse('outreach:mfa_verify')}?next={reverse('outreach:mfa_setup')}")
+    user = request.user
+    if has_device(user) and request.session.get(MFA_PENDING) != ENROL:
+        if request.method == "POST" and request.POST.get("codes"):
+            codes = recovery_codes_issue(user=user)
+            return _secret_page(request, "outreach/security/mfa_codes.html", {"codes": codes})
+        return _secret_page(request, "outreach/security/mfa_status.html", {"codes_left": recovery_codes_left(user)})
+    device = totp_device_pending(user)
+    form = OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = totp_enrol(user=user, token=form.cleaned_data["otp"])
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            request.session.cycle_key()
+            request.session[MFA_PENDING] = None
+            return _secret_page(request, "outreach/security/mfa_codes.html", {"codes": codes, "enrolled": True})
+    context = {
+        "form": form,
+        "qr_svg": segno.make(device.config_url, error="m").svg_inline(scale=5, title=_("QR code for your application")),
+        "secret": b32encode(device.bin_key).decode(),
+        "required": request.session.get(MFA_PENDING) == ENROL,
+    }
+    return _secret_page(request, "outreach/security/mfa_setup.html", context, 400 if form.errors else 200)
