@@ -181,6 +181,7 @@ CACHES = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "knox.auth.TokenAuthentication",
+        "api.authentication.IntegrationTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -268,6 +269,8 @@ CONTENT_SECURITY_POLICY = {
 # Off by default with DEBUG, so the demo accounts log in with their password alone.
 RADAR_REQUIRE_MFA = env_bool("RADAR_REQUIRE_MFA", not DEBUG)
 OTP_TOTP_ISSUER = "Radar"
+# The longest life an integration token may be given (outreach/integrations.py).
+RADAR_INTEGRATION_TOKEN_MAX_DAYS = int(os.environ.get("RADAR_INTEGRATION_TOKEN_MAX_DAYS", "365"))
 
 # Web sessions (outreach/sessions.py): 30 minutes without a request, 12 hours after the login at most.
 RADAR_SESSION_IDLE_MINUTES = int(os.environ.get("RADAR_SESSION_IDLE_MINUTES", "30"))

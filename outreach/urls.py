@@ -29,4 +29,5 @@ urlpatterns = [
     path("account/session/", security.session_status, name="session_status"),
     path("account/mfa/", security.mfa_setup, name="mfa_setup"),
     path("account/mfa/verify/", security.mfa_verify, name="mfa_verify"),
+    path("account/integrations/", security.integrations_page, name="integrations"),
 ]

@@ -5,9 +5,11 @@ from base64 import b32encode
 import segno
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +18,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from outreach.access import request_scope
+from outreach.integrations import integration_create, integration_revoke, integrations_visible_to
 from outreach.lockout import lockout_retry_at
 from outreach.mfa import (
     ENROL,
@@ -31,6 +35,8 @@ from outreach.mfa import (
 from outreach.sessions import WARNING_BEFORE, EndReason, idle_seconds_left, session_touch
 from outreach.views.common import show_domain_error
 from schools.domain_errors import DomainError
+from schools.models import School
+from schools.permissions import Action
 
 
 def logout_reason(reason: str) -> str | None:
@@ -159,3 +165,59 @@ def mfa_setup(request):
         "required": request.session.get(MFA_PENDING) == ENROL,
     }
     return _secret_page(request, "outreach/security/mfa_setup.html", context, 400 if form.errors else 200)
+
+
+class IntegrationForm(forms.Form):
+    school = forms.ModelChoiceField(label=_("School"), queryset=School.objects.none())
+    name = forms.CharField(
+        label=_("Name of the information system"), max_length=100, help_text=_("For example: Pronote, or ENT 59.")
+    )
+    valid_days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, initial=365)
+
+    def __init__(self, *args, schools, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = schools
+        if schools.count() == 1:
+            self.fields["school"].initial = schools.first()
+
+
+@login_required
+def integrations_page(request):
+    """The integration tokens the caller may manage: listed, revoked, and (school staff, second factor verified)
+    created. A new token is shown once."""
+    scope = request_scope(request)
+    schools = School.objects.filter(pk__in=scope.schools_with(Action.FLAG)).order_by("name")
+    if not scope.schools_with(Action.FLAG) and not scope.is_coordinator:
+        raise PermissionDenied
+    form = IntegrationForm(request.POST if request.POST.get("create") else None, schools=schools)
+    created = None
+    if request.method == "POST" and request.POST.get("revoke"):
+        try:
+            token = integration_revoke(actor=request.user, scope=scope, token_id=int(request.POST["revoke"]))
+        except (DomainError, ValueError) as error:
+            raise Http404 from error
+        messages.success(request, _("Token revoked: %(name)s.") % {"name": token.name})
+        return redirect("outreach:integrations")
+    if request.method == "POST" and form.is_valid():
+        verified = has_device(request.user) and request.session.get(MFA_PENDING) is None
+        try:
+            created = integration_create(
+                actor=request.user,
+                scope=scope,
+                school=form.cleaned_data["school"],
+                name=form.cleaned_data["name"],
+                valid_days=form.cleaned_data["valid_days"],
+                mfa_verified=verified,
+            )
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            form = IntegrationForm(schools=schools)
+    context = {
+        "tokens": integrations_visible_to(scope),
+        "form": form if scope.schools_with(Action.FLAG) else None,
+        "mfa_ready": has_device(request.user),
+        "created": created,
+        "now": timezone.now(),
+    }
+    return _secret_page(request, "outreach/security/integrations.html", context, 400 if form.errors else 200)
