@@ -350,6 +350,11 @@ class AccessLogSerializer(serializers.Serializer):
 class TokenRequestSerializer(serializers.Serializer):
     username = NonBlankCharField(max_length=150)
     password = StrictCharField(max_length=200, style={"input_type": "password"})
+    otp = StrictCharField(
+        max_length=20,
+        required=False,
+        help_text="For an account with a second factor: its authentication application's code, or a recovery code.",
+    )
 
 
 class TokenSerializer(serializers.Serializer):

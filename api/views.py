@@ -46,6 +46,8 @@ from outreach.audit import access_log_write, record_list_read, record_read
 from outreach.exports import CSV_FORMATS, csv_format_named, csv_stream
 from outreach.filters import CASE_ORDERINGS, AccessLogFilter, CaseFilter
 from outreach.forms import ContactForm, StepForm
+from outreach.lockout import lockout_retry_at
+from outreach.mfa import has_device, mfa_required, otp_check
 from outreach.models import AccessAction, AccessLog, Case, Centre, Neighbourhood, Outcome
 from outreach.pupil_export import pupil_export
 from outreach.redaction import disclosure
@@ -105,22 +107,42 @@ class TokenView(APIView):
         request=s.TokenRequestSerializer,
         responses={
             200: s.TokenSerializer,
-            400: OpenApiResponse(s.ErrorSerializer, description="Invalid input, or wrong username or password."),
-            403: OpenApiResponse(s.ErrorSerializer, description="The account is locked after too many failures."),
+            400: OpenApiResponse(
+                s.ErrorSerializer,
+                description=(
+                    "Invalid input, or wrong username or password, or (for an account with a second factor) "
+                    "`otp` missing or wrong: a field error on `otp`."
+                ),
+            ),
+            403: OpenApiResponse(
+                s.ErrorSerializer,
+                description=(
+                    "Locked after too many failures (an account from one address, or one address), or "
+                    "`mfa_enrolment_required`: the account must set up its second factor on the website first."
+                ),
+            ),
         },
     )
     def post(self, request):
         data = validated(s.TokenRequestSerializer, request.data)
         user = authenticate(request=request, username=data["username"], password=data["password"])
         if getattr(request, "axes_locked_out", False):
+            retry = timezone.localtime(lockout_retry_at(request, {"username": data["username"]}))
             return Response(
                 error_body(
-                    "locked", _("Too many failed attempts: this account is locked. Contact your administrator.")
+                    "locked",
+                    _("Too many failed attempts: logging in is blocked until %(time)s.")
+                    % {"time": retry.strftime("%H:%M")},
                 ),
                 status=status.HTTP_403_FORBIDDEN,
             )
         if user is None or not user.is_active:
             return Response(error_body("invalid_credentials", _("Wrong username or password.")), status=400)
+        if has_device(user):
+            otp_check(user=user, token=data.get("otp"))
+        elif mfa_required(user):
+            message = _("Your account needs a second factor: log in on the website once to set it up.")
+            return Response(error_body("mfa_enrolment_required", message), status=status.HTTP_403_FORBIDDEN)
         # Requests check their own token only (api/auth.py): the user's expired tokens go here.
         AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
         instance, token = AuthToken.objects.create(user)

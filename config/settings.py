@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "guardian",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_filters",
     "rest_framework",
     "knox",
@@ -62,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "outreach.middleware.SessionLimitsMiddleware",
+    "outreach.middleware.MfaGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -84,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "outreach.navigation.nav_items",
+                "outreach.views.security.session_timer",
             ],
         },
     },
@@ -111,9 +117,18 @@ AUTHENTICATION_BACKENDS = [
     "guardian.backends.ObjectPermissionBackend",
 ]
 
+# Argon2id first: a password hashed by an older hasher is hashed again with Argon2id at its next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
+# CNIL recommendation 2022-100: 12 characters of four kinds (or 14 of three), no common password.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "outreach.passwords.CnilPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -173,6 +188,7 @@ CACHES = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.auth.TokenAuthentication",
+        "api.authentication.IntegrationTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -238,13 +254,23 @@ TASKS = {
 ANONYMOUS_USER_NAME = None
 GUARDIAN_MONKEY_PATCH_USER = False
 
-AXES_FAILURE_LIMIT = 10
-# SPEC: an *account* is locked after 10 failures. Locking by address would lock a whole collège
-# behind one NAT address; address-level flooding is the login throttle's job.
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# Failed logins (outreach/lockout.py): an account is locked for one address after AXES_FAILURE_LIMIT failures,
+# for RADAR_LOCKOUT_MINUTES after the last one, so a stranger elsewhere cannot lock a colleague out; an address is
+# locked whatever the account after RADAR_ADDRESS_FAILURE_LIMIT failures in an hour (a collège behind one NAT).
+AXES_FAILURE_LIMIT = int(os.environ.get("RADAR_LOGIN_FAILURE_LIMIT", "10"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("RADAR_LOCKOUT_MINUTES", "15")))
+# A failure while locked out does not push the end of the lock back, so the time the page gives is the real one.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_HANDLER = "outreach.lockout.LockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "outreach.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "outreach.views.security.locked_out"
+RADAR_ADDRESS_FAILURE_LIMIT = int(os.environ.get("RADAR_ADDRESS_FAILURE_LIMIT", "100"))
+RADAR_ADDRESS_FAILURE_WINDOW = timedelta(hours=1)
+# Addresses or networks of the reverse proxies whose X-Forwarded-For is believed (comma-separated); none by default.
+RADAR_TRUSTED_PROXIES = env_list("RADAR_TRUSTED_PROXIES", "")
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -257,6 +283,17 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Second factor (outreach/mfa.py): mandatory, when on, for every account that can read a pupil's identity.
+# Off by default with DEBUG, so the demo accounts log in with their password alone.
+RADAR_REQUIRE_MFA = env_bool("RADAR_REQUIRE_MFA", not DEBUG)
+OTP_TOTP_ISSUER = "Radar"
+# The longest life an integration token may be given (outreach/integrations.py).
+RADAR_INTEGRATION_TOKEN_MAX_DAYS = int(os.environ.get("RADAR_INTEGRATION_TOKEN_MAX_DAYS", "365"))
+
+# Web sessions (outreach/sessions.py): 30 minutes without a request, 12 hours after the login at most.
+RADAR_SESSION_IDLE_MINUTES = int(os.environ.get("RADAR_SESSION_IDLE_MINUTES", "30"))
+RADAR_SESSION_MAX_HOURS = int(os.environ.get("RADAR_SESSION_MAX_HOURS", "12"))
+SESSION_COOKIE_AGE = RADAR_SESSION_MAX_HOURS * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"

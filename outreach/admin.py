@@ -7,19 +7,23 @@ access log; an admin form editing `status` or `centre` directly would bypass all
 
 import copy
 
+from axes.utils import reset as axes_reset
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from outreach.access import access_scope
 from outreach.audit import record_list_read
+from outreach.mfa import mfa_reset
 from outreach.models import (
     AccessLog,
     Case,
@@ -30,9 +34,12 @@ from outreach.models import (
     NeighbourhoodPostcode,
     Street,
 )
+from outreach.offboarding import open_caseload, staff_offboard
 from outreach.roles import ROLE_LABELS, ROLE_ORGANISATION, Role
+from outreach.selectors import centre_staff
 from outreach.services import role_grant, role_revoke
 from outreach.streets import read_street_list
+from schools.domain_errors import DomainError
 from schools.models import Guardian, Pupil, School
 
 User = get_user_model()
@@ -337,6 +344,7 @@ if admin.site.is_registered(User):
 @admin.register(User)
 class RadarUserAdmin(UserAdmin):
     form = RoleUserChangeForm
+    actions = ["unlock_logins", "offboard", "reset_second_factor"]
     readonly_fields = (*UserAdmin.readonly_fields, "current_roles")
     fieldsets = (
         *UserAdmin.fieldsets,
@@ -348,6 +356,63 @@ class RadarUserAdmin(UserAdmin):
             },
         ),
     )
+
+    @admin.action(description=_("Unlock logins (clear failed attempts)"))
+    def unlock_logins(self, request, queryset) -> None:
+        for user in queryset:
+            axes_reset(username=user.get_username())
+        self.message_user(request, _("Logins unlocked for %(count)d account(s).") % {"count": queryset.count()})
+
+    @admin.action(description=_("Reset the second factor (lost phone)"))
+    def reset_second_factor(self, request, queryset) -> None:
+        for user in queryset:
+            mfa_reset(actor=request.user, user=user)
+        self.message_user(
+            request,
+            _("Second factor reset for %(count)d account(s): each sets it up again at the next login.")
+            % {"count": queryset.count()},
+        )
+
+    @admin.action(description=_("Deactivate (staff leaving): hand over, revoke roles and tokens"))
+    def offboard(self, request, queryset):
+        """One step: a confirmation page offering a colleague per centre for the open cases, then the service."""
+        if queryset.count() != 1:
+            self.message_user(request, _("Deactivate one account at a time."), messages.WARNING)
+            return None
+        user = queryset.get()
+        caseload = open_caseload(user)
+        rows = [
+            (centre, count, centre_staff(centre).exclude(pk=user.pk).order_by("username")) for centre, count in caseload
+        ]
+        if "confirm" not in request.POST:
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Deactivate %(name)s") % {"name": user.get_username()},
+                "subject": user,
+                "rows": rows,
+                "opts": self.model._meta,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/offboard.html", context)
+        handovers = {}
+        for centre, _count, colleagues in rows:
+            chosen = request.POST.get(f"handover_{centre.pk}")
+            if chosen:
+                handovers[centre.pk] = colleagues.get(pk=int(chosen))
+        try:
+            done = staff_offboard(actor=request.user, user=user, handovers=handovers)
+        except DomainError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return None
+        self.message_user(
+            request,
+            _(
+                "%(name)s is deactivated: roles and API tokens revoked, %(moved)d open case(s) handed over, "
+                "%(left)d left to hand over from the centre's handover page."
+            )
+            % {"name": user.get_username(), "moved": done.handed_over, "left": done.left_open},
+        )
+        return None
 
     @admin.display(description=_("current roles"))
     def current_roles(self, obj) -> str:

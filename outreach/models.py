@@ -846,3 +846,38 @@ class FamilyNoticeText(models.Model):
 
     def __str__(self) -> str:
         return self.language
+
+
+class IntegrationToken(models.Model):
+    """A school information system's access to the API: named, expiring, and owned by the school, so it survives
+    the departure of whoever created it. It acts through its own account (`account`, which cannot log in), which
+    holds only the right to flag pupils and read the school's cases: the access log names it."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="integration_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    account = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="integration")
+    digest = models.CharField(_("digest"), max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("integration token")
+        verbose_name_plural = _("integration tokens")
+        ordering = ["school", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")), name="integration_expires_after"
+            ),
+            models.UniqueConstraint(
+                fields=["school", "name"], condition=Q(revoked_at__isnull=True), name="integration_name_unique_live"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.school})"
+
+    def is_live(self, now: datetime) -> bool:
+        return self.revoked_at is None and self.expires_at > now

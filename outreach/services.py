@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from outreach.access import AccessScope, access_scope
+from outreach.accounts import api_tokens_revoke
 from outreach.audit import access_log_write, request_ip
 from outreach.models import (
     NO_DEADLINE,
@@ -117,9 +118,12 @@ def role_grant(*, user: AbstractBaseUser, role: Role, organisation: School | Cen
 
 @transaction.atomic
 def role_revoke(*, user: AbstractBaseUser, role: Role, organisation: School | Centre | None = None) -> None:
-    """Removes every permission the role bundles there. To demote a manager, revoke then grant `animator`."""
+    """Removes every permission the role bundles there, and the user's API tokens (taken with the old rights).
+
+    To demote a manager, revoke then grant `animator`."""
     role = Role(role)
     _check_role_target(role, organisation)
+    api_tokens_revoke(user=user)
     if organisation is None:
         case_type = ContentType.objects.get_for_model(Case)
         user.user_permissions.remove(  # type: ignore[attr-defined]
@@ -944,11 +948,20 @@ def caseload_handover(
     now = _now(now)
     if not _scope(actor, scope).can_on_centre(Action.ASSIGN, centre.pk):
         raise ActionForbidden()
+    caseload_handover_check(centre=centre, from_user=from_user, to_user=to_user)
+    return caseload_move(actor=actor, centre=centre, from_user=from_user, to_user=to_user, now=now)
+
+
+def caseload_handover_check(*, centre: Centre, from_user, to_user) -> None:
     staff = set(centre_staff(centre).values_list("pk", flat=True))
     if to_user.pk not in staff:
         raise InvalidInput(fields={"to_user": [_("The colleague must be an animator of this centre.")]})
     if from_user.pk == to_user.pk:
         raise InvalidInput(fields={"to_user": [_("Choose another colleague.")]})
+
+
+def caseload_move(*, actor, centre: Centre, from_user, to_user, now: datetime) -> int:
+    """Moves the open cases (inside the caller's transaction, rights checked by the caller)."""
     cases = list(
         Case.objects.select_for_update()
         .filter(centre=centre, status__in=OPEN_STATUSES, animators=from_user)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from outreach.views import account, alerts, cases, centre, common, coordination, family_notice, school, todo
+from outreach.views import account, alerts, cases, centre, common, coordination, family_notice, school, security, todo
 
 app_name = "outreach"
 
@@ -32,4 +32,8 @@ urlpatterns = [
     path("family-notice/<str:language>/", family_notice.notice_text_edit_page, name="family_notice_edit"),
     path("alerts/", alerts.alerts_page, name="alerts"),
     path("alerts/<int:alert_id>/review/", alerts.alert_review, name="alert_review"),
+    path("account/session/", security.session_status, name="session_status"),
+    path("account/mfa/", security.mfa_setup, name="mfa_setup"),
+    path("account/mfa/verify/", security.mfa_verify, name="mfa_verify"),
+    path("account/integrations/", security.integrations_page, name="integrations"),
 ]
