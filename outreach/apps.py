@@ -8,7 +8,6 @@ class OutreachConfig(AppConfig):
 
     def ready(self) -> None:
         from outreach import checks  # noqa: F401 (registers the deployment checks)
-
         from outreach.accounts import connect_signals
 
         connect_signals()
