@@ -1,10 +1,9 @@
 import logging
 
-from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
-from api.errors import error_body
+from api.errors import database_unavailable, error_body, json_database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -22,10 +21,6 @@ class ApiErrorMiddleware:
         if not request.path.startswith("/api/"):
             return None
         logger.exception("API error on %s", request.path)
-        if isinstance(exception, (OperationalError, InterfaceError)):
-            response = JsonResponse(
-                error_body("database_unavailable", _("The database is unavailable; try again shortly.")), status=503
-            )
-            response["Retry-After"] = "30"
-            return response
+        if database_unavailable(exception):
+            return json_database_unavailable(request)
         return JsonResponse(error_body("server_error", _("Something went wrong on our side.")), status=500)
