@@ -22,6 +22,7 @@ from outreach.models import (
     ContactKind,
     ContactResult,
     Outcome,
+    Presence,
     Reason,
     Status,
     SupportKind,
@@ -274,7 +275,11 @@ class TutoringSerializer(serializers.Serializer):
     on = serializers.DateField()
     duration_minutes = StrictIntegerField()
     subjects = StrictCharField()
-    attended = StrictBooleanField()
+    attended = StrictBooleanField(help_text="True when present.")
+    presence = serializers.ChoiceField(
+        choices=Presence.choices, allow_null=True, help_text="A line of a group's register; null one-to-one."
+    )
+    group_session = StrictIntegerField(allow_null=True, help_text="The group session of a register line.")
     notes = StrictCharField(required=False, help_text="Only with access to notes.")
     author = PersonSerializer()
     created_at = serializers.DateTimeField()

@@ -18,6 +18,7 @@ from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from outreach.models import (
+    SUPPORT_KINDS_OFFERED,
     AccessAction,
     Case,
     CaseEvent,
@@ -28,7 +29,6 @@ from outreach.models import (
     Reason,
     ReturnConfirmation,
     Support,
-    SupportKind,
     TutoringSession,
     Urgency,
 )
@@ -240,7 +240,7 @@ class SupportsField(forms.MultipleChoiceField):
     `[{"kind", "detail"}]`. Either way the form gives `[{"kind", "detail"}]`."""
 
     def __init__(self, **kwargs):
-        super().__init__(choices=SupportKind.choices, widget=forms.CheckboxSelectMultiple, **kwargs)
+        super().__init__(choices=SUPPORT_KINDS_OFFERED, widget=forms.CheckboxSelectMultiple, **kwargs)
 
     def to_python(self, value):
         if not value:
@@ -330,6 +330,7 @@ class SupportForm(StepForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["provided_on"].initial = timezone.localdate(self.now)
+        self.fields["kind"].choices = SUPPORT_KINDS_OFFERED
 
 
 # Flagging a pupil: the pupil, their address, their guardians, the flag itself ------------------------------------

@@ -27,7 +27,18 @@ from schools.models import Pupil
 from schools.permissions import Action
 
 # Notes the services compose from staff names: nothing about the pupil, shown to every reader of the timeline.
-GENERATED_NOTES = frozenset({EventKind.ASSIGNED, EventKind.HANDED_OVER})
+GENERATED_NOTES = frozenset(
+    {
+        EventKind.ASSIGNED,
+        EventKind.HANDED_OVER,
+        # The group's name, the device's kind and reference.
+        EventKind.GROUP_JOINED,
+        EventKind.GROUP_LEFT,
+        EventKind.DEVICE_LENT,
+        EventKind.DEVICE_RETURNED,
+        EventKind.DEVICE_GIVEN,
+    }
+)
 # Notes a person writes about the workflow (why routed, declined, reopened, withdrawn): every reader who may see
 # the pupil's identity needs them, a pseudonymised reader gets none (they may name the pupil or the family).
 WORKFLOW_NOTES = frozenset(
@@ -204,6 +215,9 @@ def tutoring_view(seen: Disclosure, session: TutoringSession) -> dict:
         "duration_minutes": session.duration_minutes,
         "subjects": session.subjects,
         "attended": session.attended,
+        # A line of a group's register: present, absent or excused, and the group session it belongs to.
+        "presence": session.presence or None,
+        "group_session": session.group_session_id,
         "author": {"id": session.author_id, "name": person_name(session.author)},
         "created_at": session.created_at,
     }
