@@ -518,3 +518,15 @@ def test_register_and_device_pages_cost_the_same_queries_whatever_their_size(wor
                     condition_out="Bon",
                 )
     assert counts["small"] == counts["large"]
+
+
+def test_todays_sessions_are_on_the_to_do_page_of_those_who_take_the_register(world):
+    group, _cases = group_with_members(world, 1)
+    session = session_today(group)
+    GroupSession.objects.create(
+        group=group, on=timezone.localdate() + timedelta(days=1), starts_at=time(17), duration_minutes=90
+    )
+    for actor, shown in (("animator", True), ("manager", True), ("other_animator", False), ("school_staff", False)):
+        page = client_for(world, actor).get("/todo/").content.decode()
+        assert (f"/sessions/{session.pk}/" in page) is shown, actor
+    assert page.count("/sessions/") == 0
