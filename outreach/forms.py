@@ -323,14 +323,13 @@ class TutoringForm(StepForm):
 
 
 class SupportForm(StepForm):
-    kind = model_field(Support, "kind", label=_("Support"))
+    kind = forms.ChoiceField(label=_("Support"), choices=SUPPORT_KINDS_OFFERED)
     detail = model_field(Support, "detail", label=_("Detail (partner, device…)"))
     provided_on = model_field(Support, "provided_on", label=_("Provided on"), widget=date_input())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["provided_on"].initial = timezone.localdate(self.now)
-        self.fields["kind"].choices = SUPPORT_KINDS_OFFERED
 
 
 # Flagging a pupil: the pupil, their address, their guardians, the flag itself ------------------------------------

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -161,6 +161,11 @@ def group_leave(*, actor, scope: AccessScope, group: TutoringGroup, case: Case, 
     membership.case = case
     _leave(membership, actor=actor, now=now)
     case.save(update_fields=["updated_at"])
+
+
+def member_count() -> Count:
+    """A group's current members, as an annotation of a list of groups."""
+    return Count("memberships", filter=Q(memberships__left_on__isnull=True), distinct=True)
 
 
 def current_members(group: TutoringGroup) -> QuerySet[GroupMembership]:

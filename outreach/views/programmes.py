@@ -103,7 +103,7 @@ def group_list_page(request):
         groups_visible_to(scope)
         .select_related("centre")
         .prefetch_related("animators")
-        .annotate(member_count=Count("memberships", filter=Q(memberships__left_on__isnull=True), distinct=True))
+        .annotate(member_count=programmes.member_count())
         .order_by("closed_at", "name", "pk")
     )
     context = {"groups": groups, "form": form}
