@@ -394,8 +394,43 @@ class FundersFamiliesSerializer(serializers.Serializer):
     home_visits = StrictIntegerField()
 
 
+class FundersPeriodSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+
+
+class FundersClasSerializer(serializers.Serializer):
+    groups = StrictIntegerField()
+    sessions_held = StrictIntegerField()
+    pupils_enrolled = StrictIntegerField()
+    hours_attended = serializers.FloatField()
+    hours_attended_per_pupil = serializers.FloatField(allow_null=True)
+    attendance_rate = serializers.FloatField(allow_null=True, help_text="present / (present + absent)")
+
+
+class FundersDevicesSerializer(serializers.Serializer):
+    loans = StrictIntegerField()
+    out_at_end = StrictIntegerField(help_text="Devices still lent on the period's last day.")
+    returns = StrictIntegerField()
+    given = StrictIntegerField(help_text="Devices given to families for good.")
+    attendance_with_device = serializers.FloatField(allow_null=True)
+    pupils_with_device = StrictIntegerField()
+    attendance_without_device = serializers.FloatField(allow_null=True)
+    pupils_without_device = StrictIntegerField()
+
+
+class FundersCohortSerializer(serializers.Serializer):
+    pupils = StrictIntegerField(help_text="Flagged during the period, with a return confirmed.")
+    chronic_at_flagging = StrictIntegerField()
+    chronic_at_return = StrictIntegerField()
+    share_at_flagging = serializers.FloatField(allow_null=True)
+    share_at_return = serializers.FloatField(allow_null=True)
+
+
 class FundersReportSerializer(serializers.Serializer):
-    year = StrictIntegerField()
+    year = StrictIntegerField(allow_null=True, help_text="The calendar year; null for a school year.")
+    school_year = StrictIntegerField(allow_null=True, help_text="The year the school year starts; null otherwise.")
+    period = FundersPeriodSerializer()
     pupils = FundersPupilsSerializer()
     tutoring = FundersTutoringSerializer()
     supports = _counts("Supports provided, by kind.")
@@ -403,6 +438,9 @@ class FundersReportSerializer(serializers.Serializer):
     connections_provided = StrictIntegerField()
     families = FundersFamiliesSerializer()
     outcomes = _counts("Cases closed during the year, by outcome.")
+    clas = FundersClasSerializer()
+    devices = FundersDevicesSerializer()
+    cohort = FundersCohortSerializer()
 
 
 class ExportPupilSerializer(PupilSerializer):

@@ -11,6 +11,7 @@ from outreach.forms import date_input, model_field
 from outreach.models import (
     ATTENDANCE_NOTE_LENGTH,
     Case,
+    Centre,
     Device,
     DeviceLoan,
     GroupSession,
@@ -21,6 +22,7 @@ from outreach.models import (
 )
 from outreach.programmes import PLANNING_WEEKS, Mark
 from outreach.redaction import pupil_label
+from schools.models import School
 
 
 def time_input() -> forms.TimeInput:
@@ -174,3 +176,26 @@ class LoanEndForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["ended_on"].initial = timezone.localdate()
+
+
+class DashboardFilterForm(forms.Form):
+    flagged_from = forms.DateField(label=_("Flagged from"), required=False, widget=date_input())
+    flagged_to = forms.DateField(label=_("Flagged until"), required=False, widget=date_input())
+    centre = forms.ModelChoiceField(label=_("Centre"), queryset=Centre.objects.order_by("name"), required=False)
+    school = forms.ModelChoiceField(label=_("School"), queryset=School.objects.order_by("name"), required=False)
+
+
+class FundersPeriodForm(forms.Form):
+    """A school year (the default, as CAF CLAS reports) or a calendar year."""
+
+    period = forms.ChoiceField(label=_("Period"))
+
+    def __init__(self, *args, first_year: int, this_school_year: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        school_years = [(f"school-{y}", f"{y}-{y + 1}") for y in range(this_school_year, first_year - 2, -1)]
+        calendar = [(f"year-{y}", str(y)) for y in range(this_school_year + 1, first_year - 1, -1)]
+        self.fields["period"].choices = [
+            (_("School years"), school_years),
+            (_("Calendar years"), calendar),
+        ]
+        self.fields["period"].initial = f"school-{this_school_year}"

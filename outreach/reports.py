@@ -19,6 +19,7 @@ from outreach.models import (
     SupportKind,
     TutoringSession,
 )
+from outreach.programme_reports import Period, calendar_year, programme_figures
 from schools.models import Level, Sex
 
 GROUPINGS = ("centre", "school", "month", "reason", "neighbourhood")
@@ -81,9 +82,12 @@ def _age_band(age: int | None) -> str:
     return "16_and_over"
 
 
-def funders_report(*, cases: QuerySet[Case], year: int) -> dict:
-    """What a CAF CLAS or FEDER report asks for, for cases active during the year."""
-    start, end = _day_start(date(year, 1, 1)), _day_end(date(year, 12, 31))
+def funders_report(*, cases: QuerySet[Case], year: int | None = None, period: Period | None = None) -> dict:
+    """What a CAF CLAS or FEDER report asks for, for cases active during the calendar year or the `period` (a
+    school year)."""
+    period = period or calendar_year(year or timezone.localdate().year)
+    year = period.start.year
+    start, end = _day_start(period.start), _day_end(period.end)
     active = cases.filter(flagged_at__lte=end).filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start))
     qpv = Exists(Neighbourhood.objects.filter(name__iexact=OuterRef("pupil__neighbourhood"), is_qpv=True))
     pupils = (
@@ -105,14 +109,14 @@ def funders_report(*, cases: QuerySet[Case], year: int) -> dict:
         by_age[_age_band(year - row["birth_year"] if row["birth_year"] else None)] += 1
         qpv_counts["qpv" if row["in_qpv"] else "not_qpv"] += 1
 
-    sessions = TutoringSession.objects.filter(case__in=active, on__year=year).aggregate(
+    sessions = TutoringSession.objects.filter(case__in=active, on__range=(period.start, period.end)).aggregate(
         n_sessions=Count("pk"),
         n_attended=Count("pk", filter=Q(attended=True)),
         minutes_attended=Coalesce(Sum("duration_minutes", filter=Q(attended=True)), 0),
         n_pupils=Count("case__pupil_id", distinct=True),
     )
     supports = dict(
-        Support.objects.filter(case__in=active, provided_on__year=year)
+        Support.objects.filter(case__in=active, provided_on__range=(period.start, period.end))
         .values_list("kind")
         .annotate(n=Count("pk"))
         .values_list("kind", "n")
@@ -131,7 +135,9 @@ def funders_report(*, cases: QuerySet[Case], year: int) -> dict:
         home_visits=Count("pk", filter=Q(kind=ContactKind.HOME_VISIT)),
     )
     return {
-        "year": year,
+        "year": year if period.school_year is None else None,
+        "school_year": period.school_year,
+        "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
         "pupils": {
             "total": len(seen),
             "by_level": by_level,
@@ -158,4 +164,5 @@ def funders_report(*, cases: QuerySet[Case], year: int) -> dict:
             .annotate(n=Count("pk"))
             .values_list("outcome", "n")
         ),
+        **programme_figures(cases=cases, period=period),
     }

@@ -28,9 +28,12 @@ from outreach.charts import bar_chart, fmt
 from outreach.exports import csv_stream
 from outreach.forms import AccessLogFilterForm, ReportForm
 from outreach.models import AccessAction, AccessLog, EventKind, Outcome, Reason, SupportKind
+from outreach.programme_forms import DashboardFilterForm, FundersPeriodForm
+from outreach.programme_reports import calendar_year, current_school_year, dashboard_cases, school_year
 from outreach.redaction import disclosure
 from outreach.reports import GROUPINGS, funders_report, outcome_report
 from outreach.views.common import pupil_page
+from outreach.views.programmes import programme_sections
 from schools.models import Level, Sex
 from schools.permissions import Action
 
@@ -121,7 +124,8 @@ def _outcome_chart(chart_id: str, title: str, description: str, row_header: str,
 @require_GET
 def dashboard_page(request):
     scope = _coordinator_scope(request)
-    cases = cases_visible_to(scope)
+    filters = DashboardFilterForm(request.GET or None)
+    cases = dashboard_cases(cases_visible_to(scope), **(filters.cleaned_data if filters.is_valid() else {}))
     now = timezone.now()
     months = dashboard.last_months(12, timezone.localdate(now))
     since = months[0]
@@ -207,7 +211,12 @@ def dashboard_page(request):
     return render(
         request,
         "outreach/dashboard.html",
-        {"kpis": dashboard.kpis(cases, now), "charts": charts, "school_year_start": dashboard.school_year_start()},
+        {
+            "kpis": dashboard.kpis(cases, now),
+            "charts": charts,
+            "school_year_start": dashboard.school_year_start(),
+            "filters": filters,
+        },
     )
 
 
@@ -371,13 +380,21 @@ def _funders_sections(report: dict) -> list[dict]:
 def funders_report_page(request):
     scope = request_scope(request)
     cases = funders_cases(scope)
-    this_year = timezone.localdate().year
+    this_school_year = current_school_year()
     first = cases.aggregate(first=Min("flagged_at"))["first"]
-    first_year = min(timezone.localtime(first).year, this_year) if first else this_year
-    years = list(range(this_year, first_year - 1, -1))
-    raw = request.GET.get("year", "")
-    year = int(raw) if raw.isdigit() and int(raw) in years else this_year
-    sections = _funders_sections(funders_report(cases=cases, year=year))
+    first_year = min(timezone.localtime(first).year, this_school_year) if first else this_school_year
+    data = request.GET.copy()
+    if data.get("year", "").isdigit() and "period" not in data:
+        data["period"] = f"year-{data['year']}"  # the calendar year, as the page was linked before school years
+    form = FundersPeriodForm(
+        data if "period" in data else None, first_year=first_year, this_school_year=this_school_year
+    )
+    chosen = form.cleaned_data["period"] if form.is_valid() else form.fields["period"].initial
+    kind, _dash, raw = chosen.partition("-")
+    period = school_year(int(raw)) if kind == "school" else calendar_year(int(raw))
+    year = period.label
+    report = funders_report(cases=cases, period=period)
+    sections = _funders_sections(report) + programme_sections(report)
     if _wants_csv(request):
         return csv_stream(
             [
@@ -391,10 +408,10 @@ def funders_report_page(request):
         "outreach/funders_report.html",
         {
             "year": year,
-            "years": years,
+            "form": form,
             "sections": sections,
             "all_cases": Action.VIEW_FUNDERS_REPORT in scope.global_perms,
-            "csv_query": urlencode({"year": year, "format": "csv"}),
+            "csv_query": urlencode({"period": chosen, "format": "csv"}),
         },
     )
 

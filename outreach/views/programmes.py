@@ -29,6 +29,7 @@ from outreach.access import (
     require_centre_staff,
     session_for,
 )
+from outreach.charts import fmt
 from outreach.models import Centre, DeviceState, GroupMembership, Presence, Status
 from outreach.programme_forms import (
     DeviceForm,
@@ -470,3 +471,61 @@ def case_programmes(scope, case) -> dict:
         "loans": loans,
         "loan_end_form": LoanEndForm(prefix="end"),
     }
+
+
+def _percent(rate) -> str:
+    return "—" if rate is None else f"{fmt(rate * 100, 1)} %"
+
+
+def programme_sections(report: dict) -> list[dict]:
+    """The funders' report's sections of the centre's programmes: CLAS groups, devices, the cohort."""
+    clas, lent, cohort = report["clas"], report["devices"], report["cohort"]
+
+    def section(key: str, title: str, items) -> dict:
+        return {"key": key, "title": title, "items": [(str(label), value) for label, value in items]}
+
+    return [
+        section(
+            "clas",
+            _("Group tutoring (CLAS)"),
+            [
+                (_("Groups"), clas["groups"]),
+                (_("Sessions held"), clas["sessions_held"]),
+                (_("Pupils enrolled"), clas["pupils_enrolled"]),
+                (_("Hours attended"), fmt(clas["hours_attended"], 1)),
+                (
+                    _("Hours attended per pupil"),
+                    "—" if clas["hours_attended_per_pupil"] is None else fmt(clas["hours_attended_per_pupil"], 1),
+                ),
+                (_("Attendance rate (present / present and absent)"), _percent(clas["attendance_rate"])),
+            ],
+        ),
+        section(
+            "devices",
+            _("Device loans"),
+            [
+                (_("Loans"), lent["loans"]),
+                (_("Devices out at the end of the period"), lent["out_at_end"]),
+                (_("Devices returned"), lent["returns"]),
+                (_("Devices given to families"), lent["given"]),
+                (
+                    _("Tutoring attendance of pupils with a lent device (%(count)d)")
+                    % {"count": lent["pupils_with_device"]},
+                    _percent(lent["attendance_with_device"]),
+                ),
+                (
+                    _("Tutoring attendance of pupils without (%(count)d)") % {"count": lent["pupils_without_device"]},
+                    _percent(lent["attendance_without_device"]),
+                ),
+            ],
+        ),
+        section(
+            "cohort",
+            _("Chronic absence (10 % of half-days or more), before and after"),
+            [
+                (_("Pupils flagged in the period with a return confirmed"), cohort["pupils"]),
+                (_("Chronically absent when flagged"), _percent(cohort["share_at_flagging"])),
+                (_("Chronically absent at the latest return confirmation"), _percent(cohort["share_at_return"])),
+            ],
+        ),
+    ]
