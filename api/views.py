@@ -49,6 +49,7 @@ from outreach.forms import ContactForm, StepForm
 from outreach.lockout import lockout_retry_at
 from outreach.mfa import has_device, mfa_required, otp_check
 from outreach.models import AccessAction, AccessLog, Case, Centre, Neighbourhood, Outcome
+from outreach.programme_reports import calendar_year, school_year
 from outreach.pupil_export import pupil_export
 from outreach.redaction import disclosure
 from outreach.reports import GROUPINGS, funders_report, outcome_report
@@ -614,17 +615,26 @@ class FundersReportView(APIView):
             OpenApiParameter(
                 "year",
                 {"type": "integer", "minimum": 2000, "maximum": 2100},
-                description="2000 to 2100; this year by default.",
-            )
+                description="A calendar year, 2000 to 2100. Without `year` or `school_year`: this calendar year.",
+            ),
+            OpenApiParameter(
+                "school_year",
+                {"type": "integer", "minimum": 2000, "maximum": 2100},
+                description="A school year by the year it starts: 2025 is 1 September 2025 to 31 August 2026.",
+            ),
         ],
         responses={200: s.FundersReportSerializer, **errors(403)},
     )
     def get(self, request):
         cases = funders_cases(request_scope(request))
-        raw_year = request.query_params.get("year", str(timezone.localdate().year))
-        if not (raw_year.isascii() and raw_year.isdigit()) or not 2000 <= int(raw_year) <= 2100:
-            raise InvalidInput(fields={"year": [_("Enter a year such as 2026.")]})
-        return Response(funders_report(cases=cases, year=int(raw_year)))
+        given = {name: request.query_params[name] for name in ("year", "school_year") if name in request.query_params}
+        if len(given) > 1:
+            raise InvalidInput(fields={"school_year": [_("Give a calendar year or a school year, not both.")]})
+        name, raw = next(iter(given.items()), ("year", str(timezone.localdate().year)))
+        if not (raw.isascii() and raw.isdigit()) or not 2000 <= int(raw) <= 2100:
+            raise InvalidInput(fields={name: [_("Enter a year such as 2026.")]})
+        period = school_year(int(raw)) if name == "school_year" else calendar_year(int(raw))
+        return Response(funders_report(cases=cases, period=period))
 
 
 class AccessLogPagination(StrictCursorPagination):

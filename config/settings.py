@@ -260,6 +260,9 @@ SPECTACULAR_SETTINGS = {
         "SupportKindEnum": "outreach.models.SupportKind",
         "ReasonEnum": "outreach.models.Reason",
         "OutcomeEnum": "outreach.models.Outcome",
+        "DeviceKindEnum": "outreach.models.DeviceKind",
+        "DeviceStateEnum": "outreach.models.DeviceState",
+        "PresenceEnum": "outreach.models.Presence",
     },
 }
 

@@ -21,6 +21,10 @@ from outreach.models import (
     Centre,
     CentreGroupObjectPermission,
     CentreUserObjectPermission,
+    Device,
+    DeviceLoan,
+    GroupSession,
+    TutoringGroup,
 )
 from outreach.roles import Role, role_of
 from schools.domain_errors import ActionForbidden, InvalidInput, NotFound
@@ -305,3 +309,81 @@ def centres_managed(scope: AccessScope) -> QuerySet[Centre]:
     if not centre_ids:
         raise ActionForbidden()
     return Centre.objects.filter(pk__in=centre_ids).order_by("name")
+
+
+# The centre's own programmes: groups and devices are the centre's business. Its staff see them; everyone else
+# (schools, coordinators, other centres) is answered "not found", as for a case they cannot see.
+
+
+def centres_staffed(scope: AccessScope) -> list[int]:
+    """The centres whose staff the caller is (animator or manager): held on the centre, never globally."""
+    return scope.centres_with(Action.LOG_CONTACT)
+
+
+def centres_run(scope: AccessScope) -> list[int]:
+    """The centres the caller manages: they create and close groups and keep the device inventory."""
+    return scope.centres_with(Action.ASSIGN)
+
+
+def require_centre_staff(scope: AccessScope) -> None:
+    """For the programme pages and list endpoints: not found for whoever staffs no centre."""
+    if not centres_staffed(scope):
+        raise NotFound()
+
+
+def groups_visible_to(scope: AccessScope) -> QuerySet[TutoringGroup]:
+    return TutoringGroup.objects.filter(centre_id__in=centres_staffed(scope))
+
+
+def group_for(scope: AccessScope, group_id, *, manage: bool = False) -> TutoringGroup:
+    """A group of the caller's centres; forbidden to change (`manage`) for whoever does not run the centre."""
+    group = groups_visible_to(scope).select_related("centre").filter(pk=_int_id(group_id)).first()
+    if group is None:
+        raise NotFound()
+    if manage and group.centre_id not in centres_run(scope):
+        raise ActionForbidden()
+    return group
+
+
+def may_take_register(scope: AccessScope, group: TutoringGroup, animator_ids: set[int]) -> bool:
+    """One of the group's animators, or a manager of its centre."""
+    return group.centre_id in centres_run(scope) or scope.user_id in animator_ids
+
+
+def session_for(scope: AccessScope, session_id, *, register: bool = False) -> GroupSession:
+    """A session of a visible group; forbidden to take its register for staff who neither lead it nor run the
+    centre."""
+    session = (
+        GroupSession.objects.filter(group__centre_id__in=centres_staffed(scope), pk=_int_id(session_id))
+        .select_related("group__centre")
+        .first()
+    )
+    if session is None:
+        raise NotFound()
+    if register:
+        animator_ids = set(session.group.animators.values_list("pk", flat=True))
+        if not may_take_register(scope, session.group, animator_ids):
+            raise ActionForbidden()
+    return session
+
+
+def devices_visible_to(scope: AccessScope) -> QuerySet[Device]:
+    return Device.objects.filter(centre_id__in=centres_staffed(scope))
+
+
+def device_for(scope: AccessScope, device_id) -> Device:
+    device = devices_visible_to(scope).select_related("centre").filter(pk=_int_id(device_id)).first()
+    if device is None:
+        raise NotFound()
+    return device
+
+
+def loans_visible_to(scope: AccessScope) -> QuerySet[DeviceLoan]:
+    return DeviceLoan.objects.filter(device__centre_id__in=centres_staffed(scope))
+
+
+def loan_for(scope: AccessScope, loan_id) -> DeviceLoan:
+    loan = loans_visible_to(scope).select_related("device", "case").filter(pk=_int_id(loan_id)).first()
+    if loan is None:
+        raise NotFound()
+    return loan

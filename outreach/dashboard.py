@@ -309,13 +309,14 @@ def attendance_before_after(cases: QuerySet[Case]) -> dict:
     return {"schools": schools, "overall": overall}
 
 
-def figures(scope: AccessScope, now: datetime | None = None) -> dict:
-    """Every figure of the dashboard, computed at `computed_at` and kept RADAR_DASHBOARD_CACHE_SECONDS.
+def figures(scope: AccessScope, now: datetime | None = None, cases: QuerySet[Case] | None = None) -> dict:
+    """Every figure of the dashboard, for `cases` (the dashboard's filters applied to what the caller sees) or all
+    the caller sees, computed at `computed_at` and kept RADAR_DASHBOARD_CACHE_SECONDS.
 
-    The cache key is the visibility filter itself (the SQL of `cases_visible_to`), so callers who see the same
-    cases (every coordinator) share one entry and nobody is shown figures of cases they cannot see."""
+    The cache key is the cases' SQL (visibility and filters), so callers who see the same cases (every coordinator)
+    share one entry and nobody is shown figures of cases they cannot see."""
     now = now or timezone.now()
-    cases = cases_visible_to(scope)
+    cases = cases_visible_to(scope) if cases is None else cases
     seconds = settings.RADAR_DASHBOARD_CACHE_SECONDS
     key = "radar:dashboard:" + hashlib.sha256(str(cases.query).encode()).hexdigest()
     if seconds > 0:

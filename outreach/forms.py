@@ -18,6 +18,7 @@ from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from outreach.models import (
+    SUPPORT_KINDS_OFFERED,
     AccessAction,
     Case,
     CaseEvent,
@@ -28,7 +29,6 @@ from outreach.models import (
     Reason,
     ReturnConfirmation,
     Support,
-    SupportKind,
     TutoringSession,
     Urgency,
 )
@@ -241,7 +241,7 @@ class SupportsField(forms.MultipleChoiceField):
     `[{"kind", "detail"}]`. Either way the form gives `[{"kind", "detail"}]`."""
 
     def __init__(self, **kwargs):
-        super().__init__(choices=SupportKind.choices, widget=forms.CheckboxSelectMultiple, **kwargs)
+        super().__init__(choices=SUPPORT_KINDS_OFFERED, widget=forms.CheckboxSelectMultiple, **kwargs)
 
     def to_python(self, value):
         if not value:
@@ -324,7 +324,7 @@ class TutoringForm(StepForm):
 
 
 class SupportForm(StepForm):
-    kind = model_field(Support, "kind", label=_("Support"))
+    kind = forms.ChoiceField(label=_("Support"), choices=SUPPORT_KINDS_OFFERED)
     detail = model_field(Support, "detail", label=_("Detail (partner, device…)"))
     provided_on = model_field(Support, "provided_on", label=_("Provided on"), widget=date_input())
 

@@ -120,10 +120,21 @@ class SupportKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# Devices lent were support ticks until loans (DeviceLoan) replaced them: kept as history, no longer offered.
+DEVICE_SUPPORT_KINDS = (SupportKind.DEVICE_PC, SupportKind.DEVICE_TABLET, SupportKind.DEVICE_SMARTPHONE)
+SUPPORT_KINDS_OFFERED = [(value, label) for value, label in SupportKind.choices if value not in DEVICE_SUPPORT_KINDS]
+
+
 class Attendance(models.TextChoices):
     FULL = "full", _("Attending fully")
     PARTIAL = "partial", _("Attending partly")
     NONE = "none", _("Not attending")
+
+
+class Presence(models.TextChoices):
+    PRESENT = "present", _("Present")
+    ABSENT = "absent", _("Absent")
+    EXCUSED = "excused", _("Excused")
 
 
 class NoticeChannel(models.TextChoices):
@@ -484,6 +495,11 @@ class TutoringSession(models.Model):
     attended = models.BooleanField(_("attended"), default=True)
     notes = models.TextField(_("notes"), blank=True, max_length=NOTE_LENGTH, validators=NOTE)
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+    # A line of a group's register; empty for a one-to-one session. `attended` is then true for "present" only.
+    group_session = models.ForeignKey(
+        "GroupSession", on_delete=models.PROTECT, null=True, blank=True, related_name="attendance"
+    )
+    presence = models.CharField(_("presence"), max_length=8, choices=Presence.choices, blank=True)
 
     class Meta:
         verbose_name = _("tutoring session")
@@ -495,6 +511,13 @@ class TutoringSession(models.Model):
                 name="tutoring_duration_in_range", condition=TUTORING_MINUTES.check("duration_minutes")
             ),
             models.CheckConstraint(name="tutoring_not_too_early", condition=not_too_early("on")),
+            models.UniqueConstraint(fields=["group_session", "case"], name="tutoring_one_line_per_member"),
+            models.CheckConstraint(
+                name="tutoring_register_line_complete",
+                condition=Q(group_session__isnull=True, presence="")
+                | Q(group_session__isnull=False, presence=Presence.PRESENT, attended=True)
+                | Q(group_session__isnull=False, presence__in=[Presence.ABSENT, Presence.EXCUSED], attended=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -593,6 +616,12 @@ class EventKind(models.TextChoices):
     DETAILS_TO_CHECK = "details_to_check", _("Contact details to check, asked of the school")
     DETAILS_UPDATED = "details_updated", _("Contact details updated")
     ANONYMISED = "anonymised", _("Anonymised")
+    GROUP_JOINED = "group_joined", _("Joined a tutoring group")
+    GROUP_LEFT = "group_left", _("Left a tutoring group")
+    ATTENDANCE_CORRECTED = "attendance_corrected", _("Attendance corrected")
+    DEVICE_LENT = "device_lent", _("Device lent")
+    DEVICE_RETURNED = "device_returned", _("Device returned")
+    DEVICE_GIVEN = "device_given", _("Device given to the family")
 
 
 class CaseEvent(AppendOnlyModel):
@@ -881,3 +910,198 @@ class IntegrationToken(models.Model):
 
     def is_live(self, now: datetime) -> bool:
         return self.revoked_at is None and self.expires_at > now
+
+
+class GroupMode(models.TextChoices):
+    AT_CENTRE = "at_centre", _("At the centre")
+    REMOTE = "remote", _("Remote")
+    AT_HOME = "at_home", _("At home")
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class TutoringGroup(models.Model):
+    """A CLAS group of a centre: who leads it, when it meets each week, which of the centre's cases attend."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="tutoring_groups")
+    name = models.CharField(_("name"), max_length=120)
+    mode = models.CharField(_("mode"), max_length=10, choices=GroupMode.choices)
+    # The weekly schedule: one slot a week, from which sessions are planned.
+    weekday = models.PositiveSmallIntegerField(_("day of the week"), choices=Weekday.choices)
+    starts_at = models.TimeField(_("starts at"))
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), validators=TUTORING_MINUTES.validators())
+    animators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="tutoring_groups", blank=True, verbose_name=_("animators")
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("tutoring group")
+        verbose_name_plural = _("tutoring groups")
+        ordering = ["name", "pk"]
+        indexes = [models.Index(fields=["centre", "name"], name="tutoringgroup_centre_idx")]
+        constraints = [
+            models.CheckConstraint(name="tutoringgroup_mode_valid", condition=Q(mode__in=GroupMode.values)),
+            models.CheckConstraint(name="tutoringgroup_weekday_valid", condition=Q(weekday__gte=0, weekday__lte=6)),
+            models.CheckConstraint(
+                name="tutoringgroup_duration_in_range", condition=TUTORING_MINUTES.check("duration_minutes")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GroupMembership(models.Model):
+    """A case in a group, from when it joined until it left: the history stays, a new stay is a new row."""
+
+    group = models.ForeignKey(TutoringGroup, on_delete=models.PROTECT, related_name="memberships")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="group_memberships")
+    joined_on = models.DateField(_("joined on"))
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("group membership")
+        verbose_name_plural = _("group memberships")
+        indexes = [models.Index(fields=["case", "group"], name="membership_case_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "case"], condition=Q(left_on__isnull=True), name="membership_one_current"
+            ),
+            models.CheckConstraint(
+                name="membership_left_after_joining", condition=Q(left_on__isnull=True) | Q(left_on__gte=F("joined_on"))
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} {self.case_id}"
+
+
+class GroupSession(models.Model):
+    """One meeting of a group: planned from its schedule or added ad hoc. Its register is the tutoring records
+    (TutoringSession rows) that point at it, one per member."""
+
+    group = models.ForeignKey(TutoringGroup, on_delete=models.PROTECT, related_name="sessions")
+    on = models.DateField(_("date"), validators=[not_before_earliest_date])
+    starts_at = models.TimeField(_("starts at"))
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), validators=TUTORING_MINUTES.validators())
+    planned = models.BooleanField(_("planned from the schedule"), default=True)
+    subjects = models.CharField(_("subjects"), max_length=200, blank=True)
+    register_taken_at = models.DateTimeField(_("register taken at"), null=True, blank=True)
+    register_taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("group session")
+        verbose_name_plural = _("group sessions")
+        ordering = ["on", "starts_at", "pk"]
+        indexes = [models.Index(fields=["on", "group"], name="groupsession_on_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "on", "starts_at"], name="groupsession_unique_slot"),
+            models.CheckConstraint(
+                name="groupsession_duration_in_range", condition=TUTORING_MINUTES.check("duration_minutes")
+            ),
+            models.CheckConstraint(name="groupsession_not_too_early", condition=not_too_early("on")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} {self.on}"
+
+
+# An attendance line's note: a few words, read on a phone.
+
+
+ATTENDANCE_NOTE_LENGTH = 200
+
+
+class DeviceKind(models.TextChoices):
+    TABLET = "tablet", _("Tablet")
+    COMPUTER = "computer", _("Computer")
+    SMARTPHONE = "smartphone", _("Smartphone")
+    MOBILE_INTERNET = "mobile_internet", _("4G key or box")
+
+
+class DeviceState(models.TextChoices):
+    AVAILABLE = "available", _("Available")
+    LENT = "lent", _("Lent")
+    GIVEN = "given", _("Given to a family")
+    OUT_OF_SERVICE = "out_of_service", _("Out of service")
+
+
+class Device(models.Model):
+    """A device of a centre's inventory, usually from a partner (Emmaüs Connect)."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="devices")
+    kind = models.CharField(_("kind"), max_length=16, choices=DeviceKind.choices)
+    reference = models.CharField(_("reference or serial number"), max_length=60)
+    partner = models.CharField(_("partner"), max_length=120, blank=True)
+    state = models.CharField(_("state"), max_length=16, choices=DeviceState.choices, default=DeviceState.AVAILABLE)
+    added_at = models.DateTimeField(_("added at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("device")
+        verbose_name_plural = _("devices")
+        ordering = ["kind", "reference"]
+        indexes = [models.Index(fields=["centre", "state", "kind"], name="device_centre_state_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "reference"], name="device_reference_unique"),
+            models.CheckConstraint(name="device_kind_valid", condition=Q(kind__in=DeviceKind.values)),
+            models.CheckConstraint(name="device_state_valid", condition=Q(state__in=DeviceState.values)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.reference}"
+
+
+class LoanEnd(models.TextChoices):
+    RETURNED = "returned", _("Returned")
+    GIVEN = "given", _("Given to the family for good")
+
+
+class DeviceLoan(models.Model):
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="loans")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="device_loans")
+    lent_on = models.DateField(_("lent on"), validators=PAST_DATE)
+    due_on = models.DateField(_("due back on"))
+    condition_out = models.CharField(_("condition at hand-over"), max_length=200)
+    # The reference read on the device at hand-over, as the family signed for it.
+    reference_out = models.CharField(_("reference at hand-over"), max_length=60)
+    lent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    ended_on = models.DateField(_("ended on"), null=True, blank=True, validators=PAST_DATE)
+    end = models.CharField(_("how it ended"), max_length=10, choices=LoanEnd.choices, blank=True)
+    condition_back = models.CharField(_("condition on return"), max_length=200, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("device loan")
+        verbose_name_plural = _("device loans")
+        ordering = ["-lent_on", "-pk"]
+        indexes = [
+            models.Index(fields=["case", "-lent_on"], name="deviceloan_case_idx"),
+            models.Index(fields=["ended_on", "due_on"], name="deviceloan_open_due_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["device"], condition=Q(ended_on__isnull=True), name="deviceloan_one_open"),
+            models.CheckConstraint(name="deviceloan_due_after_lent", condition=Q(due_on__gte=F("lent_on"))),
+            models.CheckConstraint(name="deviceloan_not_too_early", condition=not_too_early("lent_on")),
+            models.CheckConstraint(
+                name="deviceloan_end_complete",
+                condition=Q(ended_on__isnull=True, end="") | Q(ended_on__gte=F("lent_on"), end__in=LoanEnd.values),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} {self.lent_on}"

@@ -25,6 +25,9 @@ def nav_items(request) -> dict:
     if scope.has_anywhere(Action.VIEW_SUMMARY):
         label = _("Caseload") if scope.centres_with(Action.LOG_CONTACT) else _("Cases")
         items.append((label, reverse("outreach:case_list")))
+    if scope.centres_with(Action.LOG_CONTACT):
+        items.append((_("Groups"), reverse("outreach:groups")))
+        items.append((_("Devices"), reverse("outreach:devices")))
     if scope.schools_with(Action.FLAG):
         items.append((_("Flag a pupil"), reverse("outreach:flag")))
         items.append((_("Import a CSV"), reverse("outreach:flag_upload")))

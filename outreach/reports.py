@@ -19,6 +19,7 @@ from outreach.models import (
     SupportKind,
     TutoringSession,
 )
+from outreach.programme_reports import Period, calendar_year, programme_figures
 from outreach.selectors import family_notice_compliance
 from schools.models import Level, Pupil, Sex
 
@@ -119,10 +120,10 @@ def _pupil_figures(active: QuerySet[Case], year: int) -> dict:
     }
 
 
-def _tutoring_figures(active: QuerySet[Case], year: int) -> dict:
-    """Tutoring sessions of the year on active cases: one query."""
+def _tutoring_figures(active: QuerySet[Case], period: Period) -> dict:
+    """Tutoring sessions of the period on active cases: one query."""
     sessions = TutoringSession.objects.filter(
-        case__in=active.values("pk"), on__range=(date(year, 1, 1), date(year, 12, 31))
+        case__in=active.values("pk"), on__range=(period.start, period.end)
     ).aggregate(
         n_sessions=Count("pk"),
         n_attended=Count("pk", filter=Q(attended=True)),
@@ -140,10 +141,10 @@ def _tutoring_figures(active: QuerySet[Case], year: int) -> dict:
     }
 
 
-def _support_figures(active: QuerySet[Case], year: int) -> dict:
-    """Supports given in the year on active cases, per kind, devices and connections: one query."""
+def _support_figures(active: QuerySet[Case], period: Period) -> dict:
+    """Supports given in the period on active cases, per kind, devices and connections: one query."""
     supports = dict(
-        Support.objects.filter(case__in=active.values("pk"), provided_on__range=(date(year, 1, 1), date(year, 12, 31)))
+        Support.objects.filter(case__in=active.values("pk"), provided_on__range=(period.start, period.end))
         .values_list("kind")
         .annotate(n=Count("pk"))
         .values_list("kind", "n")
@@ -179,25 +180,31 @@ def _outcome_figures(active: QuerySet[Case], start: datetime, end: datetime) -> 
     )
 
 
-def funders_report(*, cases: QuerySet[Case], year: int) -> dict:
-    """What a CAF CLAS or FEDER report asks for, for cases active during the year: one query per figure group.
+def funders_report(*, cases: QuerySet[Case], year: int | None = None, period: Period | None = None) -> dict:
+    """What a CAF CLAS or FEDER report asks for, for cases active during the calendar `year` or the `period` (a
+    school year): one query per figure group.
 
-    A case is active in the year if it was flagged by its end and not closed before its start. A new figure group
+    A case is active in the period if it was flagged by its end and not closed before its start. A new figure group
     is one more `_<group>_figures(active, …)` function and one more key here."""
-    start, end = _day_start(date(year, 1, 1)), _day_end(date(year, 12, 31))
+    period = period or calendar_year(year or timezone.localdate().year)
+    start, end = _day_start(period.start), _day_end(period.end)
     active = cases.filter(flagged_at__lte=end).filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start))
     return {
-        "year": year,
-        "pupils": _pupil_figures(active, year),
-        "tutoring": _tutoring_figures(active, year),
-        **_support_figures(active, year),
+        "year": period.start.year if period.school_year is None else None,
+        "school_year": period.school_year,
+        "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
+        # Ages are taken on 31 December of the period's first year, as the CAF counts them.
+        "pupils": _pupil_figures(active, period.start.year),
+        "tutoring": _tutoring_figures(active, period),
+        **_support_figures(active, period),
         "families": _family_figures(active, start, end),
         "outcomes": _outcome_figures(active, start, end),
+        **programme_figures(cases=cases, period=period),
     }
 
 
-def funders_family_notice(*, cases: QuerySet[Case], year: int, now: datetime | None = None) -> dict:
-    """GDPR art. 14 compliance for the year: of the cases flagged during it, the share whose family was informed
+def funders_family_notice(*, cases: QuerySet[Case], period: Period, now: datetime | None = None) -> dict:
+    """GDPR art. 14 compliance for the period: of the cases flagged during it, the share whose family was informed
     within the deadline (see family_notice_compliance)."""
-    flagged = cases.filter(flagged_at__range=(_day_start(date(year, 1, 1)), _day_end(date(year, 12, 31))))
+    flagged = cases.filter(flagged_at__range=(_day_start(period.start), _day_end(period.end)))
     return family_notice_compliance(flagged, now=now)

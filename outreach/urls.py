@@ -1,6 +1,18 @@
 from django.urls import path
 
-from outreach.views import account, alerts, cases, centre, common, coordination, family_notice, school, security, todo
+from outreach.views import (
+    account,
+    alerts,
+    cases,
+    centre,
+    common,
+    coordination,
+    family_notice,
+    programmes,
+    school,
+    security,
+    todo,
+)
 
 app_name = "outreach"
 
@@ -22,7 +34,18 @@ urlpatterns = [
     path("cases/<uuid:case_id>/edit/", school.flag_edit_page, name="flag_edit"),
     path("cases/<uuid:case_id>/contact-details/", school.contact_details_page, name="contact_details"),
     path("cases/<uuid:case_id>/do/<str:step>/", cases.case_step, name="case_step"),
+    path("cases/<uuid:case_id>/join-group/", programmes.case_join_group, name="case_join_group"),
     path("handover/", centre.handover_page, name="handover"),
+    path("groups/", programmes.group_list_page, name="groups"),
+    path("groups/<int:group_id>/", programmes.group_page, name="group"),
+    path("groups/<int:group_id>/join/", programmes.group_join, name="group_join"),
+    path("groups/<int:group_id>/leave/<uuid:case_id>/", programmes.group_leave, name="group_leave"),
+    path("groups/<int:group_id>/plan/", programmes.group_plan, name="group_plan"),
+    path("groups/<int:group_id>/sessions/", programmes.group_add_session, name="group_add_session"),
+    path("groups/<int:group_id>/close/", programmes.group_close, name="group_close"),
+    path("sessions/<int:session_id>/", programmes.register_page, name="register"),
+    path("devices/", programmes.device_list_page, name="devices"),
+    path("loans/<int:loan_id>/end/", programmes.loan_end_page, name="loan_end"),
     path("triage/", coordination.triage_page, name="triage"),
     path("dashboard/", coordination.dashboard_page, name="dashboard"),
     path("reports/", coordination.reports_page, name="reports"),

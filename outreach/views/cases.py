@@ -19,6 +19,7 @@ from outreach.steps import STEPS, Step, steps_offered
 from outreach.views import once
 from outreach.views.common import pupil_page, show_domain_error
 from outreach.views.paging import keyset_page
+from outreach.views.programmes import case_programmes
 from schools.domain_errors import DomainError, NotFound
 
 PAGE_SIZE = 50
@@ -117,6 +118,7 @@ def _render_case(request, case: Case, *, bound: dict | None = None, status: int 
             for session in case.tutoring_sessions.select_related("author").order_by("-on")
         ],
         "returns": list(case.return_confirmations.all()),
+        **case_programmes(scope, case),
     }
     return render(request, "outreach/case_detail.html", context, status=status)
 

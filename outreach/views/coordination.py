@@ -30,9 +30,12 @@ from outreach.charts import bar_chart
 from outreach.exports import csv_format_named, csv_stream
 from outreach.forms import AccessLogFilterForm, ReportForm
 from outreach.models import AccessAction, AccessLog, EventKind, Outcome, Reason, SupportKind
+from outreach.programme_forms import DashboardFilterForm, FundersPeriodForm
+from outreach.programme_reports import calendar_year, current_school_year, dashboard_cases, school_year
 from outreach.redaction import disclosure
 from outreach.reports import GROUPINGS, funders_family_notice, funders_report, outcome_report
 from outreach.views.common import pupil_page
+from outreach.views.programmes import programme_sections
 from schools.models import Level, Sex
 from schools.permissions import Action
 
@@ -133,8 +136,10 @@ def _outcome_chart(chart_id: str, title: str, description: str, row_header: str,
 @require_GET
 def dashboard_page(request):
     scope = _coordinator_scope(request)
+    filters = DashboardFilterForm(request.GET or None)
+    cases = dashboard_cases(cases_visible_to(scope), **(filters.cleaned_data if filters.is_valid() else {}))
     now = timezone.now()
-    figures = dashboard.figures(scope, now)
+    figures = dashboard.figures(scope, now, cases)
     since = figures["months"][0]
 
     def month_label(month: date) -> str:
@@ -224,6 +229,7 @@ def dashboard_page(request):
             "age_minutes": int((now - figures["computed_at"]).total_seconds() // 60),
             "retention_run": retention_run,
             "retention_late": retention.retention_is_late(retention_run, now),
+            "filters": filters,
         },
     )
 
@@ -407,14 +413,22 @@ def _family_notice_section(compliance: dict) -> dict:
 def funders_report_page(request):
     scope = request_scope(request)
     cases = funders_cases(scope)
-    this_year = timezone.localdate().year
+    this_school_year = current_school_year()
     first = cases.aggregate(first=Min("flagged_at"))["first"]
-    first_year = min(timezone.localtime(first).year, this_year) if first else this_year
-    years = list(range(this_year, first_year - 1, -1))
-    raw = request.GET.get("year", "")
-    year = int(raw) if raw.isdigit() and int(raw) in years else this_year
-    sections = _funders_sections(funders_report(cases=cases, year=year))
-    sections.append(_family_notice_section(funders_family_notice(cases=cases, year=year)))
+    first_year = min(timezone.localtime(first).year, this_school_year) if first else this_school_year
+    data = request.GET.copy()
+    if data.get("year", "").isdigit() and "period" not in data:
+        data["period"] = f"year-{data['year']}"  # the calendar year, as the page was linked before school years
+    form = FundersPeriodForm(
+        data if "period" in data else None, first_year=first_year, this_school_year=this_school_year
+    )
+    chosen = form.cleaned_data["period"] if form.is_valid() else form.fields["period"].initial
+    kind, _dash, raw = chosen.partition("-")
+    period = school_year(int(raw)) if kind == "school" else calendar_year(int(raw))
+    year = period.label
+    report = funders_report(cases=cases, period=period)
+    sections = _funders_sections(report) + programme_sections(report)
+    sections.append(_family_notice_section(funders_family_notice(cases=cases, period=period)))
     if _wants_csv(request):
         access_log_write(user=request.user, action=AccessAction.EXPORT, what="funders_report", detail=str(year))
         return csv_stream(
@@ -430,10 +444,10 @@ def funders_report_page(request):
         "outreach/funders_report.html",
         {
             "year": year,
-            "years": years,
+            "form": form,
             "sections": sections,
             "all_cases": Action.VIEW_FUNDERS_REPORT in scope.global_perms,
-            "csv_query": urlencode({"year": year, "format": "csv"}),
+            "csv_query": urlencode({"period": chosen, "format": "csv"}),
         },
     )
 
