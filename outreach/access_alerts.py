@@ -13,8 +13,8 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,16 +46,21 @@ def _reads(start: datetime, end: datetime) -> QuerySet[AccessLog]:
     return AccessLog.objects.filter(at__gte=start, at__lt=end, action__in=READS)
 
 
+IDENTITY_READ = Q(pupil__isnull=False) | Q(cases_shown__isnull=False)
+
+
 def _volume(day: date) -> dict[int, tuple[int, float, QuerySet[AccessLog]]]:
-    """Accounts that read more than FACTOR times their median day and more than FLOOR pupils: one grouped query."""
+    """Accounts that read more than FACTOR times their median day and more than FLOOR pupils: one grouped query.
+
+    A pupil is read by a read of their case, or by a list that showed it (the cases a list entry links)."""
     start, end = _day_bounds(day)
     history_start, _end = _day_bounds(day - timedelta(days=settings.RADAR_ALERT_HISTORY_DAYS))
     per_day = (
         _reads(history_start, end)
-        .filter(pupil__isnull=False)
+        .filter(IDENTITY_READ)
         .annotate(on=TruncDate("at"))
         .values("user_id", "on")
-        .annotate(pupils=Count("pupil_id", distinct=True))
+        .annotate(pupils=Count(Coalesce("pupil_id", "cases_shown__case__pupil_id"), distinct=True))
     )
     history: dict[int, list[int]] = defaultdict(list)
     today: dict[int, int] = {}
@@ -68,7 +73,7 @@ def _volume(day: date) -> dict[int, tuple[int, float, QuerySet[AccessLog]]]:
     for user_id, pupils in today.items():
         usual = statistics.median(history[user_id]) if history[user_id] else 0.0
         if pupils > settings.RADAR_ALERT_VOLUME_FACTOR * usual and pupils > settings.RADAR_ALERT_VOLUME_FLOOR:
-            rows = _reads(start, end).filter(user_id=user_id, pupil__isnull=False)
+            rows = _reads(start, end).filter(IDENTITY_READ, user_id=user_id).distinct()
             unusual[user_id] = (pupils, float(usual), rows)
     return unusual
 

@@ -51,6 +51,20 @@ def test_an_account_reading_far_more_pupils_than_its_usual_day_is_raised(world, 
     assert alert.entries.count() == 20
 
 
+def test_pupils_shown_by_lists_count_as_read(world, cases, volume_floor):
+    from outreach.models import AccessedCase
+
+    for days_before in range(1, 6):
+        _read(world.animator, cases[0], _at(MONDAY - timedelta(days=days_before), 10))
+    listing = factories.AccessLogFactory(
+        user=world.animator, case=None, at=_at(MONDAY, 9), action=AccessAction.READ_LIST
+    )
+    AccessedCase.objects.bulk_create([AccessedCase(access_log=listing, case=case) for case in cases])
+    [alert] = access_check(day=MONDAY)
+    assert (alert.kind, alert.count, alert.usual) == (AlertKind.VOLUME, 12, 1.0)
+    assert list(alert.entries.all()) == [listing]
+
+
 def test_a_busy_day_within_the_accounts_habits_or_under_the_floor_is_not_raised(world, cases, volume_floor):
     for days_before in range(1, 4):
         for case in cases[:4]:

@@ -197,6 +197,25 @@ def test_the_access_log_is_purged_after_12_months_and_the_run_is_recorded(world,
     assert (run.pupils_anonymised, run.cases_anonymised, run.access_log_purged) == (1, 1, 1)
 
 
+def test_the_purge_takes_the_rows_behind_alerts_and_list_reads_with_it(world, cases):
+    old = factories.AccessLogFactory(case=cases["recent"], user=world.coordinator, at=at(2025, 5, 11))
+    alert = om.AccessAlert.objects.create(
+        kind=om.AlertKind.CLOSED_CASE,
+        user=world.coordinator,
+        day=date(2025, 5, 11),
+        count=1,
+        created_at=at(2025, 5, 12),
+    )
+    om.AccessAlertEntry.objects.create(alert=alert, access_log=old)
+    om.AccessedCase.objects.create(access_log=old, case=cases["recent"])
+
+    retention.retention_apply(progress=None, batch_size=10)
+
+    assert not om.AccessLog.objects.filter(pk=old.pk).exists()
+    assert not om.AccessAlertEntry.objects.exists() and not om.AccessedCase.objects.exists()
+    assert om.AccessAlert.objects.filter(pk=alert.pk).exists()
+
+
 def test_a_second_run_finds_nothing_more_to_do(world, cases):
     retention.retention_apply(progress=None, batch_size=1)
 
