@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from outreach.models import AccessLog, Case, FamilyNoticeText, NoticeLanguage
+from outreach.programme_reports import calendar_year
 from outreach.reports import funders_family_notice
 from outreach.selectors import family_notice_compliance
 from tests import factories
@@ -141,7 +142,7 @@ def test_compliance_is_the_share_of_families_informed_within_30_days(notices):
 
 
 def test_the_funders_report_gives_the_years_compliance(client, world, notices, settings):
-    assert funders_family_notice(cases=Case.objects.all(), year=2026, now=notices) == {
+    assert funders_family_notice(cases=Case.objects.all(), period=calendar_year(2026), now=notices) == {
         "cases": 4,
         "in_time": 2,
         "share": 0.5,
