@@ -1,4 +1,4 @@
-"""Flagging pupils from a CSV file: read the file, turn each row into case_flag's arguments, flag each row.
+"""Flagging pupils from a CSV file: read the file, turn each row into case_flag's arguments, flag the rows together.
 
 A bad row is reported against its column and never blocks the others. The file-level checks (encoding,
 columns, size) come first, as a ValidationError on the upload form.
@@ -308,28 +308,46 @@ class FlagUploadForm(SchoolChoiceMixin, forms.Form):
 
 
 def import_rows(*, actor, scope: AccessScope, school: School, rows: list[CsvRow]) -> list[dict]:
-    """Flags each row on its own: a bad row is reported and never blocks the others (each flag is atomic)."""
-    reader, report = RowReader(), []
+    """Reads every row, then flags the readable ones together (flag_read_rows)."""
+    reader = RowReader()
     for row in rows:
         reader.read(row)
-        result = {"number": row.number, "cells": row.cells, "case": None, "errors": row.errors}
-        if not row.errors:
-            try:
-                case, created = services.case_flag(actor=actor, scope=scope, school=school, **row.arguments)
-            except DomainError as error:
-                if not error.fields:
-                    row.errors[""] = [error.message]
-                for key, key_messages in error.fields.items():
-                    row.errors.setdefault(csv_column_of(key), []).extend(key_messages)
-            except Exception:
-                # The row's flag was rolled back whole; the rows before it stay flagged, the ones after still run.
-                logger.exception("CSV import: row %s could not be flagged", row.number)
+    return flag_read_rows(actor=actor, scope=scope, school=school, rows=rows)
+
+
+def flag_read_rows(*, actor, scope: AccessScope, school: School, rows: list[CsvRow]) -> list[dict]:
+    """Flags the rows read without error in one set-based write (services.cases_flag): a row the flag's rules
+    refuse is reported against its column and never blocks the others. One result per row, in order."""
+    readable = [row for row in rows if not row.errors]
+    outcomes: list[services.FlagOutcome] = []
+    if readable:
+        try:
+            outcomes = services.cases_flag(
+                actor=actor, scope=scope, school=school, items=[row.arguments for row in readable]
+            )
+        except DomainError as error:
+            for row in readable:
+                row.errors[""] = [error.message]
+            readable = []
+        except Exception:
+            # Nothing of these rows was written (one transaction); the report says so row by row.
+            logger.exception("CSV import: rows %s to %s could not be flagged", rows[0].number, rows[-1].number)
+            for row in readable:
                 row.errors[""] = [gettext_now("This row could not be flagged because of an error on our side.")]
-            else:
-                result.update(case=case, status="created" if created else "existing")
+            readable = []
+    for row, outcome in zip(readable, outcomes, strict=True):
+        for key, key_messages in outcome.errors.items():
+            row.errors.setdefault(csv_column_of(key), []).extend(key_messages)
+    cases = dict(zip((row.number for row in readable), outcomes, strict=True))
+    report = []
+    for row in rows:
+        result: dict = {"number": row.number, "cells": row.cells, "case": None, "errors": row.errors}
         if row.errors:
             result["status"] = "error"
             result["errors"] = sorted(row.errors.items(), key=lambda item: _column_order(item[0]))
+        else:
+            outcome = cases[row.number]
+            result.update(case=outcome.case, status="created" if outcome.created else "existing")
         report.append(result)
     return report
 

@@ -1,4 +1,6 @@
 import hashlib
+import re
+import unicodedata
 import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -133,8 +135,17 @@ class NoticeChannel(models.TextChoices):
     SMS = "sms", _("Text message")
 
 
+def neighbourhood_key(name: str) -> str:
+    """A neighbourhood's name as schools write it, folded: case, accents, hyphens, apostrophes and spaces do not
+    count ("lille sud" is "Lille-Sud")."""
+    letters = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
+    return " ".join(re.split(r"[^0-9a-z]+", letters)).strip()
+
+
 class Neighbourhood(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
+    # neighbourhood_key(name), kept by save(): a pupil's neighbourhood is matched on it through an index.
+    key = models.CharField(_("matching key"), max_length=120, db_index=True, editable=False, default="")
     is_qpv = models.BooleanField(_("priority neighbourhood (QPV)"), default=False)
 
     class Meta:
@@ -144,6 +155,13 @@ class Neighbourhood(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.key = neighbourhood_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "key"}
+        super().save(*args, **kwargs)
 
 
 class NeighbourhoodPostcode(models.Model):

@@ -31,6 +31,7 @@ from outreach.models import (
     Status,
     Support,
     TutoringSession,
+    neighbourhood_key,
 )
 from schools.models import Pupil
 from schools.permissions import Action
@@ -88,15 +89,10 @@ def open_case_of(pupil: Pupil) -> Case | None:
 def centres_covering(*, neighbourhood_name: str, postcode: str) -> list[Centre]:
     """Centres covering the pupil's neighbourhood if the school gave one we know, else their postcode.
 
-    Names are compared with casefold() in Python: SQLite's iexact ignores case for ASCII only
-    ("BÉTHUNE" ≠ "Béthune"), and the neighbourhood table is a short reference list.
-    """
-    wanted = neighbourhood_name.strip().casefold()
-    neighbourhood_ids = []
-    if wanted:
-        neighbourhood_ids = [
-            pk for pk, name in Neighbourhood.objects.values_list("pk", "name") if name.casefold() == wanted
-        ]
+    The name is matched on Neighbourhood.key (case, accents, hyphens and spaces folded), through its index."""
+    neighbourhood_ids: list[int] = []
+    if wanted := neighbourhood_key(neighbourhood_name):
+        neighbourhood_ids = list(Neighbourhood.objects.filter(key=wanted).values_list("pk", flat=True))
     if not neighbourhood_ids and postcode.strip():
         neighbourhood_ids = list(
             Neighbourhood.objects.filter(postcodes__postcode=postcode.strip()).values_list("pk", flat=True)

@@ -388,17 +388,27 @@ def test_csv_import_for_one_of_several_schools_and_an_unexpected_row_failure(cli
     assert response.status_code == 400 and "This field is required." in field_block(
         response.content.decode(), "id_school"
     )
-    flag = services.case_flag
-
-    def fail_on_el1(**kwargs):
-        if kwargs["pupil"]["external_ref"] == "EL-1":
-            raise RuntimeError("boom")
-        return flag(**kwargs)
-
-    monkeypatch.setattr(services, "case_flag", fail_on_el1)
     response = client.post(UPLOAD_URL, {"file": csv_file(lines), "school": str(world.other_school.pk)})
-    assert "1 flagged, 0 already open, 1 not imported." in response.content.decode()
-    assert list(Case.objects.values_list("school", "pupil__external_ref")) == [(world.other_school.pk, "EL-2")]
+    assert "2 flagged, 0 already open, 0 not imported." in response.content.decode()
+    assert sorted(Case.objects.values_list("school", "pupil__external_ref")) == [
+        (world.other_school.pk, "EL-1"),
+        (world.other_school.pk, "EL-2"),
+    ]
+
+
+@pytest.mark.django_db
+def test_csv_import_unexpected_failure_writes_none_of_the_rows_and_says_so(client, world, monkeypatch):
+    lines = ["external_ref,first_name,last_name,level,reasons", "EL-1,A,B,5e,long_absence", "EL-2,C,D,4e,behaviour"]
+
+    def fail(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(services, "cases_flag", fail)
+    response = as_user(client, world.school_staff).post(UPLOAD_URL, {"file": csv_file(lines)})
+    html = response.content.decode()
+    assert "0 flagged, 0 already open, 2 not imported." in html
+    assert html.count("because of an error on our side") == 2
+    assert not Case.objects.exists()
 
 
 @pytest.mark.django_db
