@@ -223,7 +223,13 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Background tasks (CSV imports): queued in the database and run by `manage.py db_worker`; with DEBUG (`make run`,
+# the tests) each runs inline, in the request that enqueues it.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend" if DEBUG else "django_tasks_db.DatabaseBackend"
+    }
+}
 
 # django-guardian: no anonymous user row; every grant goes to the direct foreign-key tables.
 ANONYMOUS_USER_NAME = None

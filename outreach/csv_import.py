@@ -1,4 +1,5 @@
-"""Flagging pupils from a CSV file: read the file, turn each row into case_flag's arguments, flag the rows together.
+"""Flagging pupils from a CSV file: read the file, turn each row into case_flag's arguments, flag the rows together
+(an import job does it by chunks in the background: outreach/imports.py).
 
 A bad row is reported against its column and never blocks the others. The file-level checks (encoding,
 columns, size) come first, as a ValidationError on the upload form.
@@ -6,7 +7,6 @@ columns, size) come first, as a ValidationError on the upload form.
 
 import csv
 import io
-import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -16,7 +16,6 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import translation
-from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from outreach import services
@@ -24,14 +23,11 @@ from outreach.access import AccessScope
 from outreach.forms import DATE_FORMATS, SchoolChoiceMixin
 from outreach.models import Reason, Urgency
 from outreach.services import FLAG_FIELDS
-from schools.domain_errors import DomainError
 from schools.models import Level, School, Sex
 from schools.services import PUPIL_FIELDS
 
-logger = logging.getLogger(__name__)
-
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
-MAX_UPLOAD_ROWS = 1000
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_ROWS = 10000
 
 
 CSV_GUARDIAN_COLUMNS = ("name", "relationship", "phone", "email", "language")
@@ -287,7 +283,7 @@ class FlagUploadForm(SchoolChoiceMixin, forms.Form):
     )
     file = forms.FileField(
         label=_("CSV file"),
-        help_text=_("UTF-8, columns separated by commas or semicolons, at most 1,000 pupils and 2 MB."),
+        help_text=_("UTF-8, columns separated by commas or semicolons, at most 10,000 pupils and 5 MB."),
         widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
     )
 
@@ -299,7 +295,7 @@ class FlagUploadForm(SchoolChoiceMixin, forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
             raise ValidationError(
-                _("The file weighs %(size).1f MB: the limit is 2 MB. Split it into several files."),
+                _("The file weighs %(size).1f MB: the limit is 5 MB. Split it into several files."),
                 code="too_large",
                 params={"size": upload.size / (1024 * 1024)},
             )
@@ -307,48 +303,31 @@ class FlagUploadForm(SchoolChoiceMixin, forms.Form):
         return upload
 
 
-def import_rows(*, actor, scope: AccessScope, school: School, rows: list[CsvRow]) -> list[dict]:
-    """Reads every row, then flags the readable ones together (flag_read_rows)."""
-    reader = RowReader()
-    for row in rows:
-        reader.read(row)
-    return flag_read_rows(actor=actor, scope=scope, school=school, rows=rows)
-
-
 def flag_read_rows(*, actor, scope: AccessScope, school: School, rows: list[CsvRow]) -> list[dict]:
-    """Flags the rows read without error in one set-based write (services.cases_flag): a row the flag's rules
-    refuse is reported against its column and never blocks the others. One result per row, in order."""
+    """Flags the rows read without error together, inside the caller's transaction (an import job's chunk):
+    a row the flag's rules refuse is reported against its column and never blocks the others. One result per row,
+    in order: its number, status (created, existing, error), case and errors by column."""
     readable = [row for row in rows if not row.errors]
-    outcomes: list[services.FlagOutcome] = []
-    if readable:
-        try:
-            outcomes = services.cases_flag(
-                actor=actor, scope=scope, school=school, items=[row.arguments for row in readable]
-            )
-        except DomainError as error:
-            for row in readable:
-                row.errors[""] = [error.message]
-            readable = []
-        except Exception:
-            # Nothing of these rows was written (one transaction); the report says so row by row.
-            logger.exception("CSV import: rows %s to %s could not be flagged", rows[0].number, rows[-1].number)
-            for row in readable:
-                row.errors[""] = [gettext_now("This row could not be flagged because of an error on our side.")]
-            readable = []
+    outcomes = (
+        services.cases_flag_in_transaction(
+            actor=actor, scope=scope, school=school, items=[row.arguments for row in readable]
+        )
+        if readable
+        else []
+    )
     for row, outcome in zip(readable, outcomes, strict=True):
         for key, key_messages in outcome.errors.items():
             row.errors.setdefault(csv_column_of(key), []).extend(key_messages)
-    cases = dict(zip((row.number for row in readable), outcomes, strict=True))
+    flagged = {row.number: outcome for row, outcome in zip(readable, outcomes, strict=True) if outcome.case}
     report = []
     for row in rows:
-        result: dict = {"number": row.number, "cells": row.cells, "case": None, "errors": row.errors}
-        if row.errors:
-            result["status"] = "error"
-            result["errors"] = sorted(row.errors.items(), key=lambda item: _column_order(item[0]))
+        if row.number in flagged:
+            outcome = flagged[row.number]
+            status = "created" if outcome.created else "existing"
+            report.append({"number": row.number, "status": status, "case": outcome.case, "errors": []})
         else:
-            outcome = cases[row.number]
-            result.update(case=outcome.case, status="created" if outcome.created else "existing")
-        report.append(result)
+            errors = sorted(row.errors.items(), key=lambda item: _column_order(item[0]))
+            report.append({"number": row.number, "status": "error", "case": None, "errors": errors})
     return report
 
 

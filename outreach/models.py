@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -668,3 +668,68 @@ class TodoVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to start")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(models.Model):
+    """A CSV file of flags imported in the background (outreach/imports.py), one committed chunk of rows at a time.
+
+    `rows` holds the file as read (number and cells of each row); `rows_done` counts the rows whose flags and
+    results are committed: a job resumed after its worker died starts there."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="import_jobs", verbose_name=_("school"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_jobs", verbose_name=_("imported by")
+    )
+    created_at = models.DateTimeField(_("created at"))
+    status = models.CharField(_("status"), max_length=8, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    rows = models.JSONField(_("rows read from the file"))
+    rows_total = models.PositiveIntegerField(_("rows"))
+    rows_done = models.PositiveIntegerField(_("rows imported"), default=0)
+    # Moved on at every committed chunk: a job pending or running whose heartbeat is old lost its worker.
+    heartbeat_at = models.DateTimeField(_("last progress at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    failure = models.TextField(_("why it failed"), blank=True)
+
+    class Meta:
+        verbose_name = _("CSV import")
+        verbose_name_plural = _("CSV imports")
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="importjob_status_heartbeat_idx")]
+        constraints = [
+            models.CheckConstraint(name="importjob_status_valid", condition=Q(status__in=ImportStatus.values)),
+            models.CheckConstraint(name="importjob_rows_done_in_range", condition=Q(rows_done__lte=F("rows_total"))),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ImportRowResult(models.Model):
+    """What became of one row of an import: the case flagged or found open, or the errors by column."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="results")
+    number = models.PositiveIntegerField(_("row"))
+    status = models.CharField(_("result"), max_length=8)
+    case = models.ForeignKey(Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    errors = models.JSONField(_("errors by column"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("imported row")
+        verbose_name_plural = _("imported rows")
+        ordering = ["job", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "number"], name="importrowresult_unique_row"),
+            models.CheckConstraint(
+                name="importrowresult_status_valid", condition=Q(status__in=["created", "existing", "error"])
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}: {self.status}"

@@ -377,8 +377,7 @@ class FlagOutcome:
     errors: dict[str, list[str]] = field(default_factory=dict)
 
 
-@entry_point
-def cases_flag(
+def cases_flag_in_transaction(
     *,
     actor,
     school: School,
@@ -451,6 +450,10 @@ def cases_flag(
             _details_checked(case, actor=actor, now=now)
     AccessLog.objects.bulk_create(logs)
     return outcomes
+
+
+# The entry point; an import commits each chunk of rows with its report, so it calls the body in its own transaction.
+cases_flag = entry_point(cases_flag_in_transaction)
 
 
 def _flag_candidate(
