@@ -339,21 +339,40 @@ class CaseViewSet(GenericViewSet):
             raise ValidationError({"non_field_errors": [_("Send a JSON list of flags.")]})
         if not items or len(items) > MAX_BULK:
             raise ValidationError({"non_field_errors": [_("Send between 1 and %(max)d flags.") % {"max": MAX_BULK}]})
-        results = []
-        for index, item in enumerate(items):
-            serializer = s.FlagSerializer(data=item)
-            try:
-                if not serializer.is_valid():
-                    raise ValidationError(serializer.errors)
-                case, created = self._flag(serializer.validated_data)
-            except (ValidationError, InvalidInput, ActionForbidden) as error:
-                results.append({"index": index, "result": "error", "error": _bulk_error(error)})
-                continue
-            results.append({"index": index, "result": "created" if created else "existing", "case_id": case.pk})
         scope = request_scope(request)
-        cases = {
-            case.pk: case for case in case_list(scope).filter(pk__in=[r["case_id"] for r in results if "case_id" in r])
-        }
+        results: list[dict] = [{} for _item in items]
+        # One serializer checks every item (building one per item costs more than the flag).
+        checker = s.FlagSerializer()
+        by_school: dict[str | None, list[tuple[int, dict]]] = {}
+        for index, item in enumerate(items):
+            try:
+                data = checker.run_validation(item)
+            except ValidationError as error:
+                results[index] = {"index": index, "result": "error", "error": _bulk_error(error)}
+                continue
+            by_school.setdefault(data.get("school"), []).append((index, data))
+        for uai, group in by_school.items():
+            try:
+                outcomes = services.cases_flag(
+                    actor=request.user,
+                    scope=scope,
+                    school=school_to_flag_for(scope, uai),
+                    items=[data for _index, data in group],
+                )
+            except (InvalidInput, ActionForbidden) as error:
+                for index, _data in group:
+                    results[index] = {"index": index, "result": "error", "error": _bulk_error(error)}
+                continue
+            for (index, _data), outcome in zip(group, outcomes, strict=True):
+                if outcome.case is None:
+                    error_result = _bulk_error(InvalidInput(fields=outcome.errors))
+                    results[index] = {"index": index, "result": "error", "error": error_result}
+                else:
+                    result = "created" if outcome.created else "existing"
+                    results[index] = {"index": index, "result": result, "case_id": outcome.case.pk}
+        # The cases flagged, read back in one page-like query with everything a case shows.
+        flagged = [result["case_id"] for result in results if "case_id" in result]
+        cases = {case.pk: case for case in case_list(scope).filter(pk__in=flagged)}
         for result in results:
             if "case_id" in result:
                 result["case"] = s.case_representation(scope, cases[result.pop("case_id")])

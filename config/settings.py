@@ -266,7 +266,7 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Emails and digests are tasks: with DEBUG they run at once (`make run` needs no worker); in production they wait in
+# Emails, digests and CSV imports are tasks: with DEBUG they run at once (`make run` needs no worker); in production they wait in
 # the database for `manage.py db_worker`.
 TASKS = {
     "default": {

@@ -24,6 +24,7 @@ from outreach.models import (
     Device,
     DeviceLoan,
     GroupSession,
+    ImportJob,
     TutoringGroup,
 )
 from outreach.roles import Role, role_of
@@ -241,6 +242,14 @@ def centre_for(scope: AccessScope, centre_id, action: Action) -> Centre:
     if not scope.can_on_centre(action, centre.pk):
         raise ActionForbidden()
     return centre
+
+
+def import_job_for(scope: AccessScope, job_id) -> ImportJob:
+    """The gate for a CSV import: school staff of its school see it; anyone else is told it does not exist."""
+    job = ImportJob.objects.defer("rows").filter(pk=job_id).first()
+    if job is None or not scope.can_on_school(Action.FLAG, job.school_id):
+        raise NotFound()
+    return job
 
 
 def _int_id(value) -> int:

@@ -1,4 +1,5 @@
-"""Flagging pupils from a CSV file: read the file, turn each row into case_flag's arguments, flag each row.
+"""Flagging pupils from a CSV file: read the file, turn each row into case_flag's arguments, flag the rows together
+(an import job does it by chunks in the background: outreach/imports.py).
 
 A bad row is reported against its column and never blocks the others. The file-level checks (encoding,
 columns, size) come first, as a ValidationError on the upload form.
@@ -7,7 +8,6 @@ columns, size) come first, as a ValidationError on the upload form.
 import codecs
 import csv
 import io
-import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -18,7 +18,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.functional import lazy
-from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from outreach import services
@@ -26,14 +25,11 @@ from outreach.access import AccessScope
 from outreach.forms import DATE_FORMATS, SchoolChoiceMixin
 from outreach.models import Reason, Urgency
 from outreach.services import FLAG_FIELDS
-from schools.domain_errors import DomainError
 from schools.models import Level, School, Sex
 from schools.services import PUPIL_FIELDS
 
-logger = logging.getLogger(__name__)
-
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
-MAX_UPLOAD_ROWS = 1000
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_ROWS = 10000
 
 
 MAX_CSV_GUARDIANS = 3
@@ -247,8 +243,6 @@ def _level(value: str) -> str:
 class CsvRow:
     number: int
     cells: dict[str, str]
-    # Column code -> the header as the file writes it, to report an error in the file's own words.
-    headers: dict[str, str] = field(default_factory=dict)
     arguments: dict = field(default_factory=dict)
     errors: dict[str, list[str]] = field(default_factory=dict)
     # The guardian number (1 to 3) of each guardian given to the service, in order.
@@ -387,14 +381,12 @@ def read_flag_csv(raw: bytes) -> list[CsvRow]:
     rows: list[CsvRow] = []
     try:
         columns: list[str] = []
-        headers: dict[str, str] = {}
         for number, record in enumerate(reader, start=1):
             if not any(cell.strip() for cell in record):
                 continue
             if not columns:
                 columns = _columns(record)
                 _check_header(columns)
-                headers = {code: cell.strip() for code, cell in zip(columns, record, strict=False)}
                 continue
             if len(rows) == MAX_UPLOAD_ROWS:
                 raise ValidationError(
@@ -404,7 +396,7 @@ def read_flag_csv(raw: bytes) -> list[CsvRow]:
                 )
             cells = {name: (record[i].strip() if i < len(record) else "") for i, name in enumerate(columns)}
             known = {name: cells[name] for name in CSV_COLUMNS if name in cells}
-            rows.append(CsvRow(number=number, cells=known, headers=headers))
+            rows.append(CsvRow(number=number, cells=known))
     except csv.Error as error:
         raise ValidationError(
             _("The file could not be read as CSV near line %(line)d: %(error)s"),
@@ -439,7 +431,7 @@ class FlagUploadForm(SchoolChoiceMixin, forms.Form):
         label=_("CSV file"),
         help_text=_(
             "CSV as Excel saves it (UTF-8 or Windows-1252), columns separated by semicolons or commas, "
-            "at most 1,000 pupils and 2 MB."
+            "at most 10,000 pupils and 5 MB."
         ),
         widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
     )
@@ -452,7 +444,7 @@ class FlagUploadForm(SchoolChoiceMixin, forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
             raise ValidationError(
-                _("The file weighs %(size).1f MB: the limit is 2 MB. Split it into several files."),
+                _("The file weighs %(size).1f MB: the limit is 5 MB. Split it into several files."),
                 code="too_large",
                 params={"size": upload.size / (1024 * 1024)},
             )
@@ -460,31 +452,31 @@ class FlagUploadForm(SchoolChoiceMixin, forms.Form):
         return upload
 
 
-def import_rows(*, actor, scope: AccessScope, school: School, rows: list[CsvRow]) -> list[dict]:
-    """Flags each row on its own: a bad row is reported and never blocks the others (each flag is atomic)."""
-    reader, report = RowReader(), []
+def flag_read_rows(*, actor, scope: AccessScope, school: School, rows: list[CsvRow]) -> list[dict]:
+    """Flags the rows read without error together, inside the caller's transaction (an import job's chunk):
+    a row the flag's rules refuse is reported against its column and never blocks the others. One result per row,
+    in order: its number, status (created, existing, error), case and errors by column."""
+    readable = [row for row in rows if not row.errors]
+    outcomes = (
+        services.cases_flag_in_transaction(
+            actor=actor, scope=scope, school=school, items=[row.arguments for row in readable]
+        )
+        if readable
+        else []
+    )
+    for row, outcome in zip(readable, outcomes, strict=True):
+        for key, key_messages in outcome.errors.items():
+            row.errors.setdefault(csv_column_of(key, row.guardian_numbers), []).extend(key_messages)
+    flagged = {row.number: outcome for row, outcome in zip(readable, outcomes, strict=True) if outcome.case}
+    report = []
     for row in rows:
-        reader.read(row)
-        result = {"number": row.number, "cells": row.cells, "case": None, "errors": row.errors}
-        if not row.errors:
-            try:
-                case, created = services.case_flag(actor=actor, scope=scope, school=school, **row.arguments)
-            except DomainError as error:
-                if not error.fields:
-                    row.errors[""] = [error.message]
-                for key, key_messages in error.fields.items():
-                    row.errors.setdefault(csv_column_of(key, row.guardian_numbers), []).extend(key_messages)
-            except Exception:
-                # The row's flag was rolled back whole; the rows before it stay flagged, the ones after still run.
-                logger.exception("CSV import: row %s could not be flagged", row.number)
-                row.errors[""] = [gettext_now("This row could not be flagged because of an error on our side.")]
-            else:
-                result.update(case=case, status="created" if created else "existing")
-        if row.errors:
-            result["status"] = "error"
-            ordered = sorted(row.errors.items(), key=lambda item: _column_order(item[0]))
-            result["errors"] = [(row.headers.get(column, column), messages) for column, messages in ordered]
-        report.append(result)
+        if row.number in flagged:
+            outcome = flagged[row.number]
+            status = "created" if outcome.created else "existing"
+            report.append({"number": row.number, "status": status, "case": outcome.case, "errors": []})
+        else:
+            errors = sorted(row.errors.items(), key=lambda item: _column_order(item[0]))
+            report.append({"number": row.number, "status": "error", "case": None, "errors": errors})
     return report
 
 

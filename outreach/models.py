@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from outreach.folding import street_key
+from outreach.folding import fold, street_key
 from schools.models import Pupil, School
 from schools.permissions import CASE_PERMISSIONS
 from schools.validators import (
@@ -145,8 +145,14 @@ class NoticeChannel(models.TextChoices):
     SMS = "sms", _("Text message")
 
 
+# A neighbourhood's name as schools write it, folded ("lille sud" is "Lille-Sud"): pupils are matched on it.
+neighbourhood_key = fold
+
+
 class Neighbourhood(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
+    # neighbourhood_key(name), kept by save(): a pupil's neighbourhood is matched on it through an index.
+    key = models.CharField(_("matching key"), max_length=120, db_index=True, editable=False, default="")
     is_qpv = models.BooleanField(_("priority neighbourhood (QPV)"), default=False)
 
     class Meta:
@@ -156,6 +162,13 @@ class Neighbourhood(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.key = neighbourhood_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "key"}
+        super().save(*args, **kwargs)
 
 
 class NeighbourhoodPostcode(models.Model):
@@ -1105,3 +1118,68 @@ class DeviceLoan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device_id} {self.lent_on}"
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to start")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(models.Model):
+    """A CSV file of flags imported in the background (outreach/imports.py), one committed chunk of rows at a time.
+
+    `rows` holds the file as read (number and cells of each row); `rows_done` counts the rows whose flags and
+    results are committed: a job resumed after its worker died starts there."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="import_jobs", verbose_name=_("school"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_jobs", verbose_name=_("imported by")
+    )
+    created_at = models.DateTimeField(_("created at"))
+    status = models.CharField(_("status"), max_length=8, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    rows = models.JSONField(_("rows read from the file"))
+    rows_total = models.PositiveIntegerField(_("rows"))
+    rows_done = models.PositiveIntegerField(_("rows imported"), default=0)
+    # Moved on at every committed chunk: a job pending or running whose heartbeat is old lost its worker.
+    heartbeat_at = models.DateTimeField(_("last progress at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    failure = models.TextField(_("why it failed"), blank=True)
+
+    class Meta:
+        verbose_name = _("CSV import")
+        verbose_name_plural = _("CSV imports")
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="importjob_status_heartbeat_idx")]
+        constraints = [
+            models.CheckConstraint(name="importjob_status_valid", condition=Q(status__in=ImportStatus.values)),
+            models.CheckConstraint(name="importjob_rows_done_in_range", condition=Q(rows_done__lte=F("rows_total"))),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ImportRowResult(models.Model):
+    """What became of one row of an import: the case flagged or found open, or the errors by column."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="results")
+    number = models.PositiveIntegerField(_("row"))
+    status = models.CharField(_("result"), max_length=8)
+    case = models.ForeignKey(Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    errors = models.JSONField(_("errors by column"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("imported row")
+        verbose_name_plural = _("imported rows")
+        ordering = ["job", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "number"], name="importrowresult_unique_row"),
+            models.CheckConstraint(
+                name="importrowresult_status_valid", condition=Q(status__in=["created", "existing", "error"])
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}: {self.status}"

@@ -24,7 +24,6 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from outreach.access import AccessScope, cases_visible_to
-from outreach.folding import fold
 from outreach.models import (
     Case,
     Centre,
@@ -34,6 +33,7 @@ from outreach.models import (
     Status,
     Support,
     TutoringSession,
+    neighbourhood_key,
 )
 from outreach.streets import street_neighbourhoods
 from schools.models import Pupil
@@ -93,13 +93,10 @@ def centres_covering(*, neighbourhood_name: str, postcode: str, address: str = "
     """Centres covering the pupil's neighbourhood if the school gave one Radar knows, else the neighbourhood their
     street lies in (the street list), else their postcode.
 
-    Names are folded in Python ("lille sud" is "Lille-Sud"): SQLite's iexact ignores case for ASCII only, and the
-    neighbourhood table is a short reference list.
-    """
-    wanted = fold(neighbourhood_name)
-    neighbourhood_ids = []
-    if wanted:
-        neighbourhood_ids = [pk for pk, name in Neighbourhood.objects.values_list("pk", "name") if fold(name) == wanted]
+    The name is matched on Neighbourhood.key (case, accents, hyphens and spaces folded), through its index."""
+    neighbourhood_ids: list[int] = []
+    if wanted := neighbourhood_key(neighbourhood_name):
+        neighbourhood_ids = list(Neighbourhood.objects.filter(key=wanted).values_list("pk", flat=True))
     if not neighbourhood_ids and address.strip():
         neighbourhood_ids = list(street_neighbourhoods([(address, postcode)]).values())
     if not neighbourhood_ids and postcode.strip():

@@ -28,6 +28,7 @@ urlpatterns = [
     path("cases/", cases.case_list_page, name="case_list"),
     path("cases/new/", school.flag_page, name="flag"),
     path("cases/import/", school.flag_upload_page, name="flag_upload"),
+    path("cases/import/<uuid:job_id>/", school.flag_import_page, name="flag_import"),
     path("cases/<uuid:case_id>/", cases.case_page, name="case"),
     path("cases/<uuid:case_id>/print/", cases.case_print_page, name="case_print"),
     path("cases/<uuid:case_id>/family-notice/", family_notice.notice_print_page, name="family_notice_print"),
