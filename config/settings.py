@@ -266,8 +266,8 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Emails, digests and CSV imports are tasks: with DEBUG they run at once (`make run` needs no worker); in production they wait in
-# the database for `manage.py db_worker`.
+# Emails, digests and CSV imports are tasks: with DEBUG they run at once (`make run` needs no worker); in
+# production they wait in the database for `manage.py db_worker`.
 TASKS = {
     "default": {
         "BACKEND": os.environ.get(

@@ -72,7 +72,7 @@ def test_funders_report_counts_each_figure_as_counted_by_hand(year_2025, django_
     # One query per figure group; the programmes' figures add 5 (CLAS groups 2, devices 2, cohort 1).
     with django_assert_max_num_queries(11):
         report = funders_report(cases=Case.objects.all(), year=2025)
-    # The programmes' figures (CLAS, devices, cohort) have their own hand-computed fixture (tests/test_programme_reports.py).
+    # The programmes' figures (CLAS, devices, cohort) have their own fixture: tests/test_programme_reports.py.
     expected = {
         "year": 2025,
         "school_year": None,
