@@ -80,10 +80,11 @@ def main() -> None:
         out = RESULTS / f"{scale}.json"
         env = os.environ | CHILD_ENV | {"DATABASE_URL": database_url(scale)}
         subprocess.run([PYTHON, str(ROOT / "bench" / "measure.py"), str(out)], env=env, check=True, cwd=ROOT)
+        figures = json.loads(out.read_text())
+        figures["scale"] = scale
         if seeded is not None:
-            figures = json.loads(out.read_text())
             figures["seed_seconds"] = seeded
-            out.write_text(json.dumps(figures, indent=1))
+        out.write_text(json.dumps(figures, indent=1))
     from bench.report import write_report
 
     write_report(RESULTS, ROOT / "docs" / "performance.md")
