@@ -59,8 +59,10 @@ messages: install
 	DEBUG=1 $(PY) manage.py makemessages -l fr -l en --ignore=.venv --ignore=tests --ignore=staticfiles
 	DEBUG=1 $(PY) manage.py compilemessages -l fr -l en --ignore=.venv
 
+# Radar against the hand-written floor at 20,000 and 200,000 cases (BENCH_SCALES=20000 for one): creates and seeds
+# $(BENCH_DATABASE_URL)_<cases> when missing, writes docs/performance.md.
 bench: install
-	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/radar_bench} $(PY) bench/case_list.py --large 200000
+	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/radar_bench} $(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

@@ -77,7 +77,9 @@ class CaseFilter(StrictFilterSet):
     q = django_filters.CharFilter(
         label=_("Search"), method="filter_q", help_text=_("Reference, or the pupil's name or number")
     )
-    status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=Status.choices)
+    # distinct=False: a condition on the case's own column cannot repeat a row, and DISTINCT would make the database
+    # compute every row of the list (and its counts) before it could keep a page.
+    status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=Status.choices, distinct=False)
     school = django_filters.CharFilter(label=_("School"), field_name="school__uai", help_text="UAI of the school.")
     centre = IntegerFilter(label=_("Centre"), field_name="centre_id")
     animator = IntegerFilter(label=_("Animator"), method="filter_animator", help_text="Assigned to that user.")

@@ -309,6 +309,11 @@ class Case(models.Model):
         permissions = CASE_PERMISSIONS
         indexes = [
             models.Index(fields=["school", "-flagged_at"], name="case_school_flagged_idx"),
+            # A centre's newest flags (the API list of an animator or a manager), and the changes an information
+            # system polls for (`ordering=updated_at`), each one range read of its organisation's cases.
+            models.Index(fields=["centre", "-flagged_at"], name="case_centre_flagged_idx"),
+            models.Index(fields=["school", "updated_at"], name="case_school_updated_idx"),
+            models.Index(fields=["centre", "updated_at"], name="case_centre_updated_idx"),
             models.Index(fields=["centre", "status"], name="case_centre_status_idx"),
             models.Index(fields=["status", "status_changed_at"], name="case_status_changed_idx"),
             models.Index(fields=["-flagged_at"], name="case_flagged_idx"),

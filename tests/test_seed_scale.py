@@ -40,6 +40,16 @@ def test_seed_scale_writes_consistent_cases_with_real_roles(settings):
         assert case.next_deadline_at == min(case.deadlines().values(), default=NO_DEADLINE)
         if case.first_contact_at:
             assert case.accepted_at <= case.first_contact_at <= case.last_contact_at
+    with connection.cursor() as cursor:
+        for table, column, target in (
+            ("outreach_case", "pupil_id", "schools_pupil"),
+            ("outreach_contact", "case_id", "outreach_case"),
+            ("outreach_caseevent", "case_id", "outreach_case"),
+            ("outreach_accesslog", "user_id", "auth_user"),
+            ("schools_guardian", "pupil_id", "schools_pupil"),
+        ):
+            cursor.execute(f"SELECT count(*) FROM {table} WHERE {column} NOT IN (SELECT id FROM {target})")  # noqa: S608
+            assert cursor.fetchone()[0] == 0, f"{table}.{column}"
     for year, last in ReferenceCounter.objects.values_list("year", "last_number"):
         assert Case.objects.filter(reference__startswith=f"R-{year}-").count() == last
     scope = access_scope(get_user_model().objects.get(username="scale.school01.1"))

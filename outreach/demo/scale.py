@@ -252,6 +252,15 @@ def _steps(*, cases: int, contacts: int, now: datetime, since: datetime, referen
         FROM accepted
     """
     status_changed = "COALESCE(s.closed_at, s.accepted_at, s.routed_at, s.flagged_at)"
+    # Case.deadlines(): the earliest deadline that applies in the case's status, NO_DEADLINE once closed.
+    next_deadline = f"""CASE WHEN s.status = 'closed' THEN {no_deadline} ELSE COALESCE(LEAST(
+        CASE WHEN s.status = 'flagged' THEN {status_changed} + {days["triage"]} END,
+        CASE WHEN s.status = 'routed' THEN {status_changed} + {days["acceptance"]} END,
+        CASE WHEN s.status = 'in_progress' AND d.first_at IS NULL AND s.accepted_at IS NOT NULL
+             THEN s.accepted_at + {days["first_contact"]} END,
+        CASE WHEN s.status = 'in_progress' AND d.last_at IS NOT NULL THEN d.last_at + {days["no_contact"]} END,
+        CASE WHEN s.family_informed_on IS NULL THEN s.flagged_at + {days["family_notice"]} END
+    ), {no_deadline}) END"""
     return [
         Step(
             "staging", f"SELECT setseed(0.42); {staging}; CREATE UNIQUE INDEX ON scale_case (n); ANALYZE scale_case", 4
@@ -285,20 +294,47 @@ def _steps(*, cases: int, contacts: int, now: datetime, since: datetime, referen
             6,
         ),
         Step(
+            "contacts drawn",
+            f"""
+            CREATE TEMP TABLE scale_contacted AS
+                SELECT row_number() OVER (ORDER BY n) AS rn, s.case_id, s.accepted_at,
+                       COALESCE(s.closed_at, {now_sql}) AS until, a.user_id AS author_id
+                FROM scale_case s JOIN scale_animator a ON a.centre_id = s.centre_id AND a.k = s.animator_index
+                WHERE s.accepted_at IS NOT NULL;
+            CREATE UNIQUE INDEX ON scale_contacted (rn);
+            ANALYZE scale_contacted;
+            CREATE TEMP TABLE scale_contact AS
+            SELECT c.case_id, c.author_id, {_pick("d.r_kind", CONTACT_KINDS)} AS kind, t.at,
+                   5 + floor(d.r_kind * 55)::int AS duration_minutes, {_pick("d.r_result", CONTACT_RESULTS)} AS result
+            FROM (SELECT random() AS r_kind, random() AS r_result, random() AS r_when,
+                         1 + floor(random() * (SELECT count(*) FROM scale_contacted))::int AS rn
+                  FROM generate_series(1, {contacts})) d
+            JOIN scale_contacted c ON c.rn = d.rn
+            CROSS JOIN LATERAL (SELECT c.accepted_at + (c.until - c.accepted_at) * d.r_when AS at) t;
+            CREATE TEMP TABLE scale_contact_dates AS
+                SELECT case_id, min(at) AS first_at, max(at) AS last_at FROM scale_contact GROUP BY case_id;
+            CREATE UNIQUE INDEX ON scale_contact_dates (case_id);
+            ANALYZE scale_contact_dates
+            """,
+            12,
+        ),
+        Step(
             "cases",
             f"""
             INSERT INTO outreach_case (id, reference, pupil_id, school_id, status, details, urgency, half_days_missed,
                 last_seen_on, centre_id, outcome, outcome_note, flagged_by_id, flagged_at, status_changed_at,
-                routed_at, accepted_at, family_informed_on, next_step_due_on, details_to_check_since, closed_at,
-                updated_at, next_deadline_at)
+                routed_at, accepted_at, first_contact_at, last_contact_at, family_informed_on, next_step_due_on,
+                details_to_check_since, closed_at, updated_at, next_deadline_at)
             SELECT s.case_id,
                    'R-' || s.year || '-' || to_char(row_number() OVER (PARTITION BY s.year ORDER BY s.n), 'FM99900000'),
                    s.pupil_id, s.school_id, s.status, 'Absences répétées depuis la rentrée.', s.urgency,
                    s.half_days_missed, GREATEST(s.last_seen_on, DATE '2000-01-01'), s.centre_id, s.outcome,
                    CASE WHEN s.status = 'closed' THEN 'Situation suivie jusqu''au bout.' ELSE '' END,
-                   st.user_id, s.flagged_at, {status_changed}, s.routed_at, s.accepted_at, s.family_informed_on,
-                   s.next_step_due_on, s.details_to_check_since, s.closed_at, {status_changed}, {no_deadline}
+                   st.user_id, s.flagged_at, {status_changed}, s.routed_at, s.accepted_at, d.first_at, d.last_at,
+                   s.family_informed_on, s.next_step_due_on, s.details_to_check_since, s.closed_at, {status_changed},
+                   {next_deadline}
             FROM scale_case s JOIN scale_staff st ON st.school_id = s.school_id AND st.k = s.staff_index
+            LEFT JOIN scale_contact_dates d ON d.case_id = s.case_id
             """,
             14,
         ),
@@ -311,6 +347,17 @@ def _steps(*, cases: int, contacts: int, now: datetime, since: datetime, referen
                 SET last_number = outreach_referencecounter.last_number + EXCLUDED.last_number
             """,
             0.2,
+        ),
+        Step(
+            "contacts",
+            """
+            INSERT INTO outreach_contact (case_id, author_id, kind, occurred_at, duration_minutes, result, notes,
+                next_step, created_at, updated_at)
+            SELECT case_id, author_id, kind, at, duration_minutes, result, 'Échange avec la famille.', '', at, at
+            FROM scale_contact;
+            ANALYZE outreach_case, outreach_contact
+            """,
+            18,
         ),
         Step(
             "reasons",
@@ -329,30 +376,6 @@ def _steps(*, cases: int, contacts: int, now: datetime, since: datetime, referen
             WHERE s.accepted_at IS NOT NULL
             """,
             3,
-        ),
-        Step(
-            "contacts",
-            f"""
-            CREATE TEMP TABLE scale_contacted AS
-                SELECT row_number() OVER (ORDER BY n) AS rn, s.case_id, s.accepted_at,
-                       COALESCE(s.closed_at, {now_sql}) AS until, a.user_id AS author_id
-                FROM scale_case s JOIN scale_animator a ON a.centre_id = s.centre_id AND a.k = s.animator_index
-                WHERE s.accepted_at IS NOT NULL;
-            CREATE UNIQUE INDEX ON scale_contacted (rn);
-            ANALYZE scale_contacted;
-            INSERT INTO outreach_contact (case_id, author_id, kind, occurred_at, duration_minutes, result, notes,
-                next_step, created_at, updated_at)
-            SELECT c.case_id, c.author_id, {_pick("d.r_kind", CONTACT_KINDS)}, at, 5 + floor(d.r_kind * 55)::int,
-                   {_pick("d.r_result", CONTACT_RESULTS)}, 'Échange avec la famille.', '', at, at
-            FROM (SELECT random() AS r_kind, random() AS r_result, random() AS r_when,
-                         1 + floor(random() * (SELECT count(*) FROM scale_contacted))::int AS rn
-                  FROM generate_series(1, {contacts})) d
-            JOIN scale_contacted c ON c.rn = d.rn
-            CROSS JOIN LATERAL (SELECT c.accepted_at + (c.until - c.accepted_at) * d.r_when AS at) t;
-            ANALYZE outreach_contact;
-            ANALYZE outreach_case
-            """,
-            30,
         ),
         Step(
             "tutoring",
@@ -382,32 +405,6 @@ def _steps(*, cases: int, contacts: int, now: datetime, since: datetime, referen
             JOIN scale_contacted c ON c.rn = d.rn
             """,
             2,
-        ),
-        Step(
-            "contact dates",
-            """
-            UPDATE outreach_case c SET first_contact_at = f.first_at, last_contact_at = f.last_at
-            FROM (SELECT case_id, min(occurred_at) AS first_at, max(occurred_at) AS last_at
-                  FROM outreach_contact GROUP BY case_id) f
-            WHERE f.case_id = c.id AND c.pupil_id IN (SELECT pupil_id FROM scale_case)
-            """,
-            12,
-        ),
-        Step(
-            "deadlines",
-            f"""
-            UPDATE outreach_case SET next_deadline_at = COALESCE(LEAST(
-                CASE WHEN status = 'flagged' THEN status_changed_at + {days["triage"]} END,
-                CASE WHEN status = 'routed' THEN status_changed_at + {days["acceptance"]} END,
-                CASE WHEN status = 'in_progress' AND first_contact_at IS NULL AND accepted_at IS NOT NULL
-                     THEN accepted_at + {days["first_contact"]} END,
-                CASE WHEN status = 'in_progress' AND last_contact_at IS NOT NULL
-                     THEN last_contact_at + {days["no_contact"]} END,
-                CASE WHEN family_informed_on IS NULL THEN flagged_at + {days["family_notice"]} END
-            ), {no_deadline})
-            WHERE status <> 'closed' AND pupil_id IN (SELECT pupil_id FROM scale_case)
-            """,
-            5,
         ),
         Step(
             "notices and returns",
@@ -448,8 +445,7 @@ def _steps(*, cases: int, contacts: int, now: datetime, since: datetime, referen
             FROM scale_case s JOIN scale_animator a ON a.centre_id = s.centre_id AND a.k = s.animator_index
             WHERE s.closed_at IS NOT NULL
             UNION ALL
-            SELECT case_id, author_id, occurred_at, 'contact_logged', '', '', ''
-            FROM outreach_contact WHERE case_id IN (SELECT case_id FROM scale_case);
+            SELECT case_id, author_id, at, 'contact_logged', '', '', '' FROM scale_contact;
             ANALYZE outreach_caseevent
             """,
             22,
@@ -488,13 +484,23 @@ def seed_scale(
         total, done = sum(step.weight for step in steps) + 3, 3.0
         with connection.cursor() as cursor:
             _staff_tables(cursor, reference)
+            cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            if cursor.fetchone()[0]:
+                # Every foreign key below is right by construction (drawn from the staging table): checking
+                # millions of them one row at a time at COMMIT doubles the run. CHECK constraints still apply.
+                cursor.execute("SET LOCAL session_replication_role = replica")
+            else:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for step in steps:
                 if step.label == "statistics":
                     break
                 progress(done / total, step.label)
                 cursor.execute(step.sql)
                 done += step.weight
-            cursor.execute("DROP TABLE scale_case, scale_contacted, scale_staff, scale_animator")
+            cursor.execute(
+                "DROP TABLE scale_case, scale_contacted, scale_contact, scale_contact_dates, scale_staff, "
+                "scale_animator"
+            )
     progress(done / total, "statistics")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

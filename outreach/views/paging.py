@@ -53,7 +53,8 @@ def keyset_page(queryset: QuerySet, *, ordering: str, cursor: str | None, size: 
     more, rows = len(rows) > size, rows[:size]
     if backwards:
         rows.reverse()
-    counted = queryset.order_by()[: COUNT_CAP + 1].count()
+    # Only the keys: the rows' annotations (counts, overdue flags) would be computed for every counted row.
+    counted = queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
     has_next = more if not backwards else True
     has_previous = (more if backwards else position is not None) and bool(rows)
     return Page(

@@ -1,0 +1,142 @@
+"""docs/performance.md from the figures bench/measure.py wrote for each scale (bench/results/<cases>.json)."""
+
+import json
+from pathlib import Path
+
+TARGETS = {
+    "API list": ("ratio", 2.5),
+    "API detail": ("ratio", 3.0),
+    "outcome report": ("ratio", 1.5),
+    "funders' report": ("ratio", 1.5),
+    "dashboard": ("ratio", 1.5),
+}
+
+INTRO = """# Performance
+
+Written by `make bench` (bench/run.py); figures, never asserted. PostgreSQL, data from `manage.py seed_scale`
+(60 schools, 12 centres, 306 users with real role grants, five contacts per case, events and access-log rows),
+on this 2-core machine shared with other work, so absolute times move between runs; ratios move less.
+
+Each Radar call is measured interleaved with its **floor**: the same work written by hand with psycopg and orjson
+(bench/floor.py): the caller's token and grants, the same visibility rule, the same fields, and the access-log row
+of a detail read. Medians of {repeat} calls each (3 for bulk flagging, 1 for CSV imports); *queries* is Radar's
+query count for one call. Radar runs with DEBUG off, through its doors (API with a knox token, web pages with a
+session, the CSV upload page).
+"""
+
+
+def _target(name: str) -> tuple[str, float] | None:
+    for prefix, target in TARGETS.items():
+        if name.startswith(prefix):
+            return target
+    return None
+
+
+def _ms(value) -> str:
+    return "–" if value is None else (f"{value:,.0f} ms" if value >= 100 else f"{value:.1f} ms")
+
+
+def _verdict(ratio: float | None, limit: float) -> str:
+    if ratio is None:
+        return ""
+    return "met" if ratio <= limit else f"missed by {ratio / limit:.1f}×"
+
+
+def ratio_table(figures: dict) -> list[str]:
+    lines = ["| measure | Radar | floor | ratio | queries | target |", "|---|---|---|---|---|---|"]
+    for name, result in figures["measures"].items():
+        target = _target(name)
+        if "floor_ms" not in result or target is None:
+            continue
+        ratio = result["ratio"]
+        lines.append(
+            f"| {name} | {_ms(result['radar_ms'])} | {_ms(result['floor_ms'])} | {ratio:.1f}× | {result['queries']} "
+            f"| ≤ {target[1]}×, {_verdict(ratio, target[1])} |"
+        )
+    throughput = figures.get("throughput")
+    if throughput:
+        radar, floor_ = throughput["radar"], throughput["floor"]
+        percent = throughput["ratio_percent"]
+        lines.append(
+            f"| HTTP, gunicorn 2 workers, API list 50 (school), {radar['concurrency']} connections | "
+            f"{radar['rps']:.1f} req/s | {floor_['rps']:.1f} req/s | {percent:.1f} % | – | ≥ 40 %, "
+            f"{'met' if percent >= 40 else 'missed'} |"
+        )
+    return lines
+
+
+def writes_table(figures: dict) -> list[str]:
+    lines = ["| write | Radar | floor | ratio | pupils/s | target |", "|---|---|---|---|---|---|"]
+    for name, result in figures["measures"].items():
+        if not (name.startswith("API flag") or name.startswith("API bulk") or name.startswith("CSV import")):
+            continue
+        rate = result.get("pupils_per_s")
+        target = ""
+        if name.startswith("API bulk") or name.startswith("CSV"):
+            target = f"≥ 1,000 pupils/s, {'met' if rate and rate >= 1000 else 'missed'}"
+        status = f" (answer {result['status']}, {result['created']} created)" if "status" in result else ""
+        lines.append(
+            f"| {name}{status} | {_ms(result['radar_ms'])} | {_ms(result.get('floor_ms'))} | "
+            f"{result.get('ratio', 0):.1f}× | {rate:,.0f} | {target} |"
+            if rate is not None
+            else f"| {name} | {_ms(result['radar_ms'])} | {_ms(result.get('floor_ms'))} | "
+            f"{result.get('ratio', 0):.1f}× | – | {target} |"
+        )
+    return lines
+
+
+def pages_table(figures: dict) -> list[str]:
+    lines = ["| page | Radar | queries |", "|---|---|---|"]
+    for name, result in figures["measures"].items():
+        if "floor_ms" in result or name.startswith("CSV"):
+            continue
+        lines.append(f"| {name} | {_ms(result['radar_ms'])} | {result['queries']} |")
+    return lines
+
+
+def growth_table(small: dict, large: dict) -> list[str]:
+    lines = [
+        f"| measure | {small.get('scale', small['cases']):,} cases | {large.get('scale', large['cases']):,} cases "
+        "| growth | queries | pages: ≤ 1.5× |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, result in large["measures"].items():
+        before = small["measures"].get(name)
+        if not before or name.startswith("CSV") or "bulk" in name or "flag" in name:
+            continue
+        growth = result["radar_ms"] / before["radar_ms"]
+        queries = f"{before['queries']} → {result['queries']}"
+        page = name.startswith(("web list", "caseload", "triage", "to do", "API list", "API detail"))
+        lines.append(
+            f"| {name} | {_ms(before['radar_ms'])} | {_ms(result['radar_ms'])} | {growth:.2f}× | {queries} | "
+            f"{('met' if growth <= 1.5 else 'missed') if page else ''} |"
+        )
+    return lines
+
+
+def write_report(results: Path, target: Path) -> None:
+    runs = [json.loads(path.read_text()) for path in results.glob("*.json")]
+    runs.sort(key=lambda run: run.get("scale", run["cases"]))
+    if not runs:
+        return
+    lines = [INTRO.format(repeat=runs[-1]["repeat"])]
+    for run in runs:
+        scale = run.get("scale", run["cases"])
+        lines += [
+            f"## {scale:,} cases (measured {run.get('measured_on', '')}; {run['cases']:,} in the database with the "
+            "pupils earlier runs flagged)",
+            "",
+        ]
+        if run.get("seed_seconds"):
+            lines += [f"`seed_scale` wrote this data set in {run['seed_seconds']:.0f} s.", ""]
+        lines += ["### Radar against the floor", "", *ratio_table(run), ""]
+        lines += ["### Writes", "", *writes_table(run), ""]
+        lines += ["### Web pages (no floor)", "", *pages_table(run), ""]
+        if run.get("html_kb"):
+            lines += [
+                ", ".join(f"{name}: {size:.0f} KB of HTML" for name, size in run["html_kb"].items()) + ".",
+                "",
+            ]
+    if len(runs) >= 2:
+        lines += ["## How each cost grows", "", *growth_table(runs[0], runs[-1]), ""]
+    target.write_text("\n".join(lines))
