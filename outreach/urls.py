@@ -17,6 +17,7 @@ urlpatterns = [
     path("cases/import/", school.flag_upload_page, name="flag_upload"),
     path("cases/<uuid:case_id>/", cases.case_page, name="case"),
     path("cases/<uuid:case_id>/print/", cases.case_print_page, name="case_print"),
+    path("cases/<uuid:case_id>/pupil-export/", cases.pupil_export_page, name="pupil_export"),
     path("cases/<uuid:case_id>/edit/", school.flag_edit_page, name="flag_edit"),
     path("cases/<uuid:case_id>/contact-details/", school.contact_details_page, name="contact_details"),
     path("cases/<uuid:case_id>/do/<str:step>/", cases.case_step, name="case_step"),

@@ -3,12 +3,16 @@ multi-row INSERT, whatever the number of rows; the access-log page says it in wo
 this case"."""
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import ngettext
 
 from outreach import models as om
 from outreach.audit import about_case
+from outreach.views.coordination import LIST_NAMES
 from schools.models import Pupil
 from tests.api_helpers import bulk_cases, client_for, make_case
 
@@ -147,6 +151,14 @@ def test_the_access_log_page_says_each_list_read_in_words(client, world):
 
     page = web_get(client, world.coordinator, "/access-log/", {"case": case.reference}).content.decode()
 
-    assert "Mathilde Roy viewed the case list (4 cases)" in page
-    assert f"Mathilde Roy searched “{case.reference}” in the case list (1 case)" in page
+    with translation.override(settings.LANGUAGE_CODE):
+        the_list = str(LIST_NAMES["case_list"])
+        viewed = ngettext("%(user)s viewed %(list)s (%(count)s case)", "%(user)s viewed %(list)s (%(count)s cases)", 4)
+        searched = ngettext(
+            "%(user)s searched “%(search)s” in %(list)s (%(count)s case)",
+            "%(user)s searched “%(search)s” in %(list)s (%(count)s cases)",
+            1,
+        )
+    assert viewed % {"user": "Mathilde Roy", "list": the_list, "count": 4} in page
+    assert searched % {"user": "Mathilde Roy", "list": the_list, "count": 1, "search": case.reference} in page
     assert "centre=" not in page

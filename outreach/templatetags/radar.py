@@ -10,7 +10,9 @@ from outreach.models import (
     ContactKind,
     ContactResult,
     EventKind,
+    NoticeChannel,
     Outcome,
+    Reason,
     Status,
     SupportKind,
 )
@@ -25,7 +27,9 @@ CODED_LISTS = {
     "contact_result": ContactResult,
     "event_kind": EventKind,
     "level": Level,
+    "notice_channel": NoticeChannel,
     "outcome": Outcome,
+    "reason": Reason,
     "status": Status,
     "support_kind": SupportKind,
 }
