@@ -39,5 +39,7 @@ def nav_items(request) -> dict:
         items.append((_("Hand over"), reverse("outreach:handover")))
     if Action.VIEW_ACCESS_LOG in scope.global_perms:
         items.append((_("Access log"), reverse("outreach:access_log")))
+    if scope.is_coordinator:
+        items.append((_("Family requests"), reverse("outreach:family_requests")))
     path = request.path
     return {"nav_items": [{"label": label, "url": url, "current": path == url} for label, url in items]}

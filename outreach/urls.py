@@ -1,6 +1,6 @@
 from django.urls import path
 
-from outreach.views import cases, centre, common, coordination, school, todo
+from outreach.views import cases, centre, common, coordination, family_requests, school, todo
 
 app_name = "outreach"
 
@@ -26,5 +26,8 @@ urlpatterns = [
     path("dashboard/", coordination.dashboard_page, name="dashboard"),
     path("reports/", coordination.reports_page, name="reports"),
     path("reports/funders/", coordination.funders_report_page, name="funders_report"),
+    path("family-requests/", family_requests.family_request_list, name="family_requests"),
+    path("family-requests/<int:request_id>/", family_requests.family_request_page, name="family_request"),
+    path("cases/<uuid:case_id>/family-request/", family_requests.family_request_new, name="family_request_new"),
     path("access-log/", coordination.access_log_page, name="access_log"),
 ]

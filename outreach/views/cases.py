@@ -106,6 +106,7 @@ def _render_case(request, case: Case, *, bound: dict | None = None, status: int 
         "seen": seen,
         # The family's right of access, and who has seen the case: a coordinator's answers to a family.
         "can_export_pupil": Action.EXPORT_PUPIL in scope.global_perms,
+        "can_record_family_request": scope.is_coordinator,
         "step_forms": [(step, forms[step.name]) for step in offered],
         # On a phone at the door: whoever logs the visit and may see where the family lives.
         "doorstep": seen.identity and "log_contact" in forms,

@@ -27,6 +27,7 @@ from outreach.access import (
 from outreach.audit import about_case, access_log_write, record_list_read, with_cases_shown
 from outreach.charts import bar_chart, fmt
 from outreach.exports import csv_stream
+from outreach.family_requests import request_counts
 from outreach.forms import AccessLogFilterForm, ReportForm
 from outreach.models import AccessAction, AccessLog, EventKind, Outcome, Reason, SupportKind
 from outreach.redaction import disclosure
@@ -216,6 +217,7 @@ def dashboard_page(request):
             "charts": charts,
             "school_year_start": dashboard.school_year_start(),
             "retention_run": retention_run,
+            "family_requests": request_counts(timezone.localdate(now)),
             "retention_late": retention.retention_is_late(retention_run, now),
         },
     )
