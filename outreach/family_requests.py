@@ -32,8 +32,9 @@ def one_month_after(day: date) -> date:
     return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _log(request: FamilyRequest, *, actor, kind: EventKind, at: datetime, note: str = "") -> None:
-    CaseEvent.objects.create(case=request.case, actor=actor, at=at, kind=kind, note=note)
+def _log(request: FamilyRequest, *, actor, kind: EventKind, at: datetime) -> None:
+    """The event carries no note: what the family asked and what was done stay on the request, for coordinators."""
+    CaseEvent.objects.create(case=request.case, actor=actor, at=at, kind=kind)
     access_log_write(user=actor, action=AccessAction.WRITE, what=kind, case=request.case, detail=request.kind, at=at)
 
 

@@ -135,7 +135,9 @@ def test_who_has_seen_a_case_is_one_query_and_counts_the_lists_that_showed_it(cl
     client_for(world.animator).get("/api/v1/cases/", {"q": other.reference})
 
     with CaptureQueriesContext(connection) as queries:
-        seen = list(om.AccessLog.objects.filter(about_case(case.reference)).values_list("user__username", "what"))
+        seen = list(
+            om.AccessLog.objects.filter(about_case(reference=case.reference)).values_list("user__username", "what")
+        )
 
     assert len(queries) == 1
     assert sorted(seen) == [("cpe", "case_list"), ("cpe", "read_case")]
@@ -162,3 +164,13 @@ def test_the_access_log_page_says_each_list_read_in_words(client, world):
     assert viewed % {"user": "Mathilde Roy", "list": the_list, "count": 4} in page
     assert searched % {"user": "Mathilde Roy", "list": the_list, "count": 1, "search": case.reference} in page
     assert "centre=" not in page
+
+
+def test_the_api_access_log_filtered_by_case_lists_the_lists_that_showed_it(world):
+    case = make_case(world, om.Status.IN_PROGRESS)
+    client_for(world.school_staff).get("/api/v1/cases/")
+    client_for(world.school_staff).get(f"/api/v1/cases/{case.pk}/")
+
+    body = client_for(world.coordinator).get("/api/v1/audit/access/", {"case": str(case.pk)}).json()
+
+    assert sorted(entry["what"] for entry in body["results"]) == ["api_case_list", "read_case"]

@@ -494,7 +494,7 @@ def access_log_page(request):
         if data["user"].strip():
             entries = entries.filter(user__username__iexact=data["user"].strip())
         if data["case"].strip():
-            entries = entries.filter(about_case(data["case"].strip().upper()))
+            entries = entries.filter(about_case(reference=data["case"].strip().upper()))
         if data["action"]:
             entries = entries.filter(action=data["action"])
         if data["from"]:
