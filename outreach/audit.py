@@ -56,11 +56,13 @@ def record_list_read(
     return entry
 
 
-def about_case(reference: str) -> Q:
-    """The access-log entries about a case: its own reads and writes, and the lists that showed it. Both sides
-    are indexed (the entry's case, the shown case), so "who has seen this pupil" is one query."""
-    shown_in = AccessedCase.objects.filter(case__reference=reference).values("access_log_id")
-    return Q(case__reference=reference) | Q(pk__in=shown_in)
+def about_case(**case_lookup) -> Q:
+    """The access-log entries about one case (`about_case(reference=...)`, `about_case(pk=...)`): its own reads and
+    writes, and the lists that showed it. Both sides are indexed (the entry's case, the shown case), so "who has
+    seen this pupil" is one query."""
+    on_case = {f"case__{name}": value for name, value in case_lookup.items()}
+    shown_in = AccessedCase.objects.filter(**on_case).values("access_log_id")
+    return Q(**on_case) | Q(pk__in=shown_in)
 
 
 def with_cases_shown(entries: QuerySet[AccessLog]) -> QuerySet[AccessLog]:

@@ -25,6 +25,7 @@ from outreach.models import (
     Centre,
     Contact,
     FamilyNotice,
+    FamilyRequest,
     Outcome,
     Reason,
     ReturnConfirmation,
@@ -612,3 +613,15 @@ class AccessLogFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["from"] = forms.DateField(label=_("From (date)"), required=False, widget=date_input())
         self.fields["to"] = forms.DateField(label=_("To"), required=False, widget=date_input())
+
+
+class FamilyRequestForm(forms.Form):
+    kind = model_field(
+        FamilyRequest, "kind", label=_("Which right does the family exercise?"), widget=forms.RadioSelect
+    )
+    received_on = model_field(FamilyRequest, "received_on", label=_("Received on"), widget=date_input())
+
+
+class FamilyRequestAnswerForm(forms.Form):
+    decision = model_field(FamilyRequest, "decision", label=_("Decision"), required=True, widget=forms.RadioSelect)
+    response = model_field(FamilyRequest, "response", label=_("What was done"), required=True, widget=text_area(4))

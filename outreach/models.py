@@ -634,6 +634,8 @@ class EventKind(models.TextChoices):
     DETAILS_TO_CHECK = "details_to_check", _("Contact details to check, asked of the school")
     DETAILS_UPDATED = "details_updated", _("Contact details updated")
     ANONYMISED = "anonymised", _("Anonymised")
+    FAMILY_REQUEST = "family_request", _("Family request recorded")
+    FAMILY_REQUEST_ANSWERED = "family_request_done", _("Family request answered")
     GROUP_JOINED = "group_joined", _("Joined a tutoring group")
     GROUP_LEFT = "group_left", _("Left a tutoring group")
     ATTENDANCE_CORRECTED = "attendance_corrected", _("Attendance corrected")
@@ -1188,3 +1190,67 @@ class ImportRowResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}: {self.status}"
+
+
+class FamilyRequestKind(models.TextChoices):
+    """The rights of GDPR articles 15 to 21 a family may exercise about their child's file."""
+
+    ACCESS = "access", _("Access (art. 15)")
+    RECTIFICATION = "rectification", _("Rectification (art. 16)")
+    ERASURE = "erasure", _("Erasure (art. 17)")
+    RESTRICTION = "restriction", _("Restriction (art. 18)")
+    OBJECTION = "objection", _("Objection (art. 21)")
+
+
+class FamilyRequestDecision(models.TextChoices):
+    GRANTED = "granted", _("Granted")
+    REFUSED = "refused", _("Refused, with the reason given to the family")
+
+
+class FamilyRequest(models.Model):
+    """A family's request about their child's data, recorded by a coordinator, answered within a month."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="family_requests", verbose_name=_("case"))
+    kind = models.CharField(_("right exercised"), max_length=14, choices=FamilyRequestKind.choices)
+    received_on = models.DateField(_("received on"), validators=PAST_DATE)
+    # One month after receipt (GDPR art. 12.3), kept so that "due soonest" is one indexed column.
+    due_on = models.DateField(_("answer due on"), editable=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"))
+    closed_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decision = models.CharField(_("decision"), max_length=8, choices=FamilyRequestDecision.choices, blank=True)
+    response = models.TextField(_("what was done"), blank=True, max_length=NOTE_LENGTH, validators=NOTE)
+
+    class Meta:
+        verbose_name = _("family request")
+        verbose_name_plural = _("family requests")
+        ordering = ["due_on", "pk"]
+        indexes = [
+            models.Index(fields=["due_on"], condition=Q(closed_at__isnull=True), name="familyrequest_open_due_idx"),
+            models.Index(fields=["case", "received_on"], name="familyrequest_case_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(name="familyrequest_kind_valid", condition=Q(kind__in=FamilyRequestKind.values)),
+            models.CheckConstraint(name="familyrequest_not_too_early", condition=not_too_early("received_on")),
+            models.CheckConstraint(name="familyrequest_due_after_receipt", condition=Q(due_on__gt=F("received_on"))),
+            models.CheckConstraint(
+                name="familyrequest_answered_has_decision",
+                condition=(
+                    Q(closed_at__isnull=True, closed_by__isnull=True, decision="", response="")
+                    | (
+                        Q(closed_at__isnull=False, closed_by__isnull=False, decision__in=FamilyRequestDecision.values)
+                        & ~Q(response="")
+                    )
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.received_on}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None

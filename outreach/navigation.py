@@ -45,5 +45,6 @@ def nav_items(request) -> dict:
         items.append((_("Access alerts"), reverse("outreach:alerts")))
     if scope.is_coordinator:
         items.append((_("Family notice"), reverse("outreach:family_notice_texts")))
+        items.append((_("Family requests"), reverse("outreach:family_requests")))
     path = request.path
     return {"nav_items": [{"label": label, "url": url, "current": path == url} for label, url in items]}

@@ -85,7 +85,7 @@ def access_log_due(now: datetime) -> QuerySet[AccessLog]:
     return AccessLog.objects.filter(at__lt=access_log_cutoff(now))
 
 
-def anonymise_pupil(*, pupil: Pupil, now: datetime, actor=None, note: str = "") -> list[Case]:
+def anonymise_pupil(*, pupil: Pupil, now: datetime, actor=None) -> list[Case]:
     """Erases the pupil's identity, their guardians and every free text of their cases; keeps the figures.
 
     Runs inside the caller's transaction. Retention calls it with no actor; an erasure asked by the family passes
@@ -118,7 +118,7 @@ def anonymise_pupil(*, pupil: Pupil, now: datetime, actor=None, note: str = "") 
     CaseEvent._base_manager.filter(case__in=case_ids, at__lte=now).exclude(note="").update(note="")
     if actor is not None:
         for case in cases:
-            CaseEvent.objects.create(case=case, actor=actor, at=now, kind=EventKind.ANONYMISED, note=note)
+            CaseEvent.objects.create(case=case, actor=actor, at=now, kind=EventKind.ANONYMISED)
             access_log_write(user=actor, action=AccessAction.WRITE, what=EventKind.ANONYMISED, case=case, at=now)
     return cases
 

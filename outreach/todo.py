@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from outreach import dashboard
 from outreach.access import AccessScope, cases_visible_to, centres_run, centres_staffed
+from outreach.family_requests import open_requests
 from outreach.models import (
     NO_RETURN_TO_CONFIRM,
     OPEN_STATUSES,
@@ -52,6 +53,8 @@ class Task:
     step: str
     due: date | datetime | None = None
     late: bool = False
+    # A family request to answer (its own page), rather than a step on the case.
+    request_id: int | None = None
 
 
 @dataclass
@@ -259,6 +262,29 @@ def visit(user_id: int, now: datetime) -> datetime | None:
     return previous
 
 
+def family_requests_due(scope: AccessScope, today: date) -> Section:
+    """A coordinator's requests from families, the one due soonest first: each must be answered within a month."""
+    waiting = open_requests().select_related("case__pupil", "case__school")
+    return Section(
+        "family_requests",
+        _("Family requests to answer"),
+        [
+            Task(
+                case_id=item.case_id,
+                reference=item.case.reference,
+                pupil=pupil_label(disclosure(scope, item.case), item.case),
+                what=str(item.get_kind_display()),
+                step="",
+                due=item.due_on,
+                late=item.due_on < today,
+                request_id=item.pk,
+            )
+            for item in waiting[:LINES]
+        ],
+        _counted(waiting),
+    )
+
+
 def todo_for(scope: AccessScope, *, now: datetime, last_visit: datetime | None) -> list[Section]:
     """The sections of the caller's roles, the most urgent first."""
     today = timezone.localdate(now)
@@ -278,6 +304,7 @@ def todo_for(scope: AccessScope, *, now: datetime, last_visit: datetime | None) 
                 {"status": "flagged"},
             )
         )
+        sections.append(family_requests_due(scope, today))
         overdue = dashboard.overdue_by_deadline(visible, now)
         sections.append(
             Section(

@@ -3,12 +3,16 @@ multi-row INSERT, whatever the number of rows; the access-log page says it in wo
 this case"."""
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import ngettext
 
 from outreach import models as om
 from outreach.audit import about_case
+from outreach.views.coordination import LIST_NAMES
 from schools.models import Pupil
 from tests.api_helpers import bulk_cases, client_for, make_case
 
@@ -131,7 +135,9 @@ def test_who_has_seen_a_case_is_one_query_and_counts_the_lists_that_showed_it(cl
     client_for(world.animator).get("/api/v1/cases/", {"q": other.reference})
 
     with CaptureQueriesContext(connection) as queries:
-        seen = list(om.AccessLog.objects.filter(about_case(case.reference)).values_list("user__username", "what"))
+        seen = list(
+            om.AccessLog.objects.filter(about_case(reference=case.reference)).values_list("user__username", "what")
+        )
 
     assert len(queries) == 1
     assert sorted(seen) == [("cpe", "case_list"), ("cpe", "read_case")]
@@ -147,6 +153,24 @@ def test_the_access_log_page_says_each_list_read_in_words(client, world):
 
     page = web_get(client, world.coordinator, "/access-log/", {"case": case.reference}).content.decode()
 
-    assert "Mathilde Roy viewed the case list (4 cases)" in page
-    assert f"Mathilde Roy searched “{case.reference}” in the case list (1 case)" in page
+    with translation.override(settings.LANGUAGE_CODE):
+        the_list = str(LIST_NAMES["case_list"])
+        viewed = ngettext("%(user)s viewed %(list)s (%(count)s case)", "%(user)s viewed %(list)s (%(count)s cases)", 4)
+        searched = ngettext(
+            "%(user)s searched “%(search)s” in %(list)s (%(count)s case)",
+            "%(user)s searched “%(search)s” in %(list)s (%(count)s cases)",
+            1,
+        )
+    assert viewed % {"user": "Mathilde Roy", "list": the_list, "count": 4} in page
+    assert searched % {"user": "Mathilde Roy", "list": the_list, "count": 1, "search": case.reference} in page
     assert "centre=" not in page
+
+
+def test_the_api_access_log_filtered_by_case_lists_the_lists_that_showed_it(world):
+    case = make_case(world, om.Status.IN_PROGRESS)
+    client_for(world.school_staff).get("/api/v1/cases/")
+    client_for(world.school_staff).get(f"/api/v1/cases/{case.pk}/")
+
+    body = client_for(world.coordinator).get("/api/v1/audit/access/", {"case": str(case.pk)}).json()
+
+    assert sorted(entry["what"] for entry in body["results"]) == ["api_case_list", "read_case"]

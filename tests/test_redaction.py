@@ -147,6 +147,8 @@ def test_the_table_covers_every_event_kind_with_a_note_a_person_writes():
         om.EventKind.DETAILS_UPDATED,
         om.EventKind.ATTENDANCE_CORRECTED,
         om.EventKind.ANONYMISED,
+        om.EventKind.FAMILY_REQUEST,
+        om.EventKind.FAMILY_REQUEST_ANSWERED,
     }
     # Notes the services copy from the centre's own records: a group's name, a device's kind and reference.
     named_after_records = {

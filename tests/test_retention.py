@@ -5,8 +5,10 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from outreach import dashboard, retention
 from outreach import models as om
@@ -22,6 +24,12 @@ from tests.api_helpers import client_for
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 PARIS = ZoneInfo("Europe/Paris")
+
+
+def ui(message: str, **values) -> str:
+    """A message as the pages and commands say it (in French, once the translations are merged)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(message) % values if values else gettext(message)
 
 
 def at(year: int, month: int, day: int) -> datetime:
@@ -231,7 +239,8 @@ def test_the_dry_run_lists_what_it_would_do_and_writes_nothing(world, cases):
 
     call_command("apply_retention", "--dry-run", stdout=out)
 
-    assert "1 pupils (1 cases)" in out.getvalue() and "1 access-log entries" in out.getvalue()
+    message = "Dry run: %(pupils)d pupils (%(cases)d cases) would be anonymised, %(log)d access-log entries purged."
+    assert ui(message, pupils=1, cases=1, log=1) in out.getvalue()
     assert cases["due"].reference in out.getvalue()
     assert not om.Case.objects.filter(anonymised_at__isnull=False).exists()
     assert not Pupil.objects.filter(anonymised_at__isnull=False).exists()
@@ -244,7 +253,8 @@ def test_the_command_prints_its_summary(world, cases):
 
     call_command("apply_retention", stdout=out)
 
-    assert "1 pupils (1 cases) anonymised, 0 access-log entries purged." in out.getvalue()
+    message = "%(pupils)d pupils (%(cases)d cases) anonymised, %(log)d access-log entries purged."
+    assert ui(message, pupils=1, cases=1, log=0) in out.getvalue()
 
 
 def test_an_anonymised_case_cannot_be_reopened(world, cases):
@@ -304,6 +314,8 @@ def test_the_dashboard_says_when_retention_last_ran_and_warns_after_48_hours(cli
     )
     recent = client.get("/dashboard/").content.decode()
 
-    assert "Retention has never run" in never
-    assert "Retention has not run for more than 48 hours" in late and "3 pupils anonymised" in late
-    assert "panel-warning" not in recent and "7 access-log entries purged" in recent
+    never_ran = ui("Retention has never run: check the daily timer (apply_retention).")
+    stopped = ui("Retention has not run for more than 48 hours: check the daily timer (apply_retention).")
+    assert never_ran in never and "panel-warning" in never
+    assert stopped in late and "panel-warning" in late
+    assert stopped not in recent and never_ran not in recent and "panel-warning" not in recent

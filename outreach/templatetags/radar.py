@@ -11,7 +11,9 @@ from outreach.models import (
     ContactKind,
     ContactResult,
     EventKind,
+    NoticeChannel,
     Outcome,
+    Reason,
     Status,
     SupportKind,
 )
@@ -26,7 +28,9 @@ CODED_LISTS = {
     "contact_result": ContactResult,
     "event_kind": EventKind,
     "level": Level,
+    "notice_channel": NoticeChannel,
     "outcome": Outcome,
+    "reason": Reason,
     "status": Status,
     "support_kind": SupportKind,
 }

@@ -28,6 +28,7 @@ from outreach.access import (
 from outreach.audit import about_case, access_log_write, record_list_read, with_cases_shown
 from outreach.charts import bar_chart
 from outreach.exports import csv_format_named, csv_stream
+from outreach.family_requests import request_counts
 from outreach.forms import AccessLogFilterForm, ReportForm
 from outreach.models import AccessAction, AccessLog, EventKind, Outcome, Reason, SupportKind
 from outreach.programme_forms import DashboardFilterForm, FundersPeriodForm
@@ -228,6 +229,7 @@ def dashboard_page(request):
             "computed_at": figures["computed_at"],
             "age_minutes": int((now - figures["computed_at"]).total_seconds() // 60),
             "retention_run": retention_run,
+            "family_requests": request_counts(timezone.localdate(now)),
             "retention_late": retention.retention_is_late(retention_run, now),
             "filters": filters,
         },
@@ -533,7 +535,7 @@ def access_log_page(request):
         if data["user"].strip():
             entries = entries.filter(user__username__iexact=data["user"].strip())
         if data["case"].strip():
-            entries = entries.filter(about_case(data["case"].strip().upper()))
+            entries = entries.filter(about_case(reference=data["case"].strip().upper()))
         if data["action"]:
             entries = entries.filter(action=data["action"])
         if data["from"]:

@@ -14,6 +14,8 @@ from outreach.views.common import pupil_page
 
 def _action_url(task: todo.Task) -> str:
     """Where the line's action is done: the step's own page, or the step's form on the case page."""
+    if task.request_id is not None:
+        return reverse("outreach:family_request", args=[task.request_id])
     step = STEPS.get(task.step)
     if step is not None and step.page is not None:
         return reverse(step.page, args=[task.case_id])
