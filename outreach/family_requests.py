@@ -5,7 +5,6 @@ pupil at once, as retention would (outreach/retention.py)."""
 import calendar
 from datetime import date, datetime
 
-from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -88,19 +87,3 @@ def family_request_answer(
     if erasing:
         anonymise_pupil(pupil=request.case.pupil, now=now, actor=actor)
     return request
-
-
-def open_requests() -> QuerySet[FamilyRequest]:
-    """Requests not answered yet, the one due soonest first."""
-    return FamilyRequest.objects.filter(closed_at__isnull=True).select_related("case").order_by("due_on", "pk")
-
-
-def answered_requests(limit: int = 50) -> QuerySet[FamilyRequest]:
-    return FamilyRequest.objects.filter(closed_at__isnull=False).select_related("case").order_by("-closed_at")[:limit]
-
-
-def request_counts(today: date) -> dict[str, int]:
-    """Open requests, and those past their month, in one query: the dashboard's figures."""
-    return FamilyRequest.objects.filter(closed_at__isnull=True).aggregate(
-        open=Count("pk"), late=Count("pk", filter=Q(due_on__lt=today))
-    )

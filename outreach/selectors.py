@@ -1,6 +1,6 @@
 """Reads: cases with what their pages and lists show, deadlines, coverage, staff. Scoping is outreach/access.py's."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -28,6 +28,7 @@ from outreach.models import (
     Case,
     Centre,
     Contact,
+    FamilyRequest,
     Neighbourhood,
     ReturnConfirmation,
     Status,
@@ -169,3 +170,22 @@ def family_notice_compliance(cases: QuerySet[Case], *, now: datetime | None = No
     )
     share = counts["in_time"] / counts["cases"] if counts["cases"] else None
     return {"cases": counts["cases"], "in_time": counts["in_time"], "share": share}
+
+
+# Families' requests (GDPR arts. 15 to 21) ------------------------------------------------------------------------
+
+
+def open_requests() -> QuerySet[FamilyRequest]:
+    """Requests not answered yet, the one due soonest first."""
+    return FamilyRequest.objects.filter(closed_at__isnull=True).select_related("case").order_by("due_on", "pk")
+
+
+def answered_requests(limit: int = 50) -> QuerySet[FamilyRequest]:
+    return FamilyRequest.objects.filter(closed_at__isnull=False).select_related("case").order_by("-closed_at")[:limit]
+
+
+def request_counts(today: date) -> dict[str, int]:
+    """Open requests, and those past their month, in one query: the dashboard's figures."""
+    return FamilyRequest.objects.filter(closed_at__isnull=True).aggregate(
+        open=Count("pk"), late=Count("pk", filter=Q(due_on__lt=today))
+    )

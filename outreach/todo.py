@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy as _
 
 from outreach import dashboard
 from outreach.access import AccessScope, cases_visible_to, centres_run, centres_staffed
-from outreach.family_requests import open_requests
 from outreach.models import (
     NO_RETURN_TO_CONFIRM,
     OPEN_STATUSES,
@@ -30,6 +29,7 @@ from outreach.models import (
     TodoVisit,
 )
 from outreach.redaction import disclosure, pupil_label
+from outreach.selectors import open_requests
 from schools.permissions import Action
 
 LINES = 20

@@ -28,13 +28,13 @@ from outreach.access import (
 from outreach.audit import about_case, access_log_write, record_list_read, with_cases_shown
 from outreach.charts import bar_chart
 from outreach.exports import csv_format_named, csv_stream
-from outreach.family_requests import request_counts
 from outreach.forms import AccessLogFilterForm, ReportForm
 from outreach.models import AccessAction, AccessLog, EventKind, Outcome, Reason, SupportKind
 from outreach.programme_forms import DashboardFilterForm, FundersPeriodForm
 from outreach.programme_reports import calendar_year, current_school_year, dashboard_cases, school_year
 from outreach.redaction import disclosure
 from outreach.reports import GROUPINGS, funders_family_notice, funders_report, outcome_report
+from outreach.selectors import request_counts
 from outreach.views.common import pupil_page
 from outreach.views.programmes import programme_sections
 from schools.models import Level, Sex

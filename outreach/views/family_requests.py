@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from outreach.access import case_for, request_scope, require_coordinator
-from outreach.family_requests import answered_requests, family_request_answer, family_request_record, open_requests
+from outreach.family_requests import family_request_answer, family_request_record
 from outreach.forms import FamilyRequestAnswerForm, FamilyRequestForm
 from outreach.models import FamilyRequest
+from outreach.selectors import answered_requests, open_requests
 from outreach.views.common import pupil_page, show_domain_error
 from schools.domain_errors import DomainError, NotFound
 
