@@ -84,7 +84,10 @@ def test_every_page_opens_for_the_coordinator(client, world, busy, name):
     assert "no-store" in response["Cache-Control"]
     html = _html(response)
     # Scripts are files of this site (the strict Content-Security-Policy refuses anything else); no inline style.
-    assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/js/radar.js" defer>']
+    assert re.findall(r"<script[^>]*>", html) == [
+        '<script src="/static/js/radar.js" defer>',
+        '<script src="/static/js/session.js" defer>',
+    ]
     assert " style=" not in html
     assert "<h1>" in html
 
