@@ -20,7 +20,7 @@ def move_clocks(page, time_machine, seconds: int) -> None:
 
 
 def test_a_warning_offers_to_stay_logged_in_and_a_form_being_typed_comes_back_after_logging_in_again(
-    page, live_server, login, short_sessions, time_machine
+    page, live_server, login, short_sessions, time_machine, accessible
 ):
     time_machine.move_to(timezone.now(), tick=True)
     page.clock.install()
@@ -33,6 +33,7 @@ def test_a_warning_offers_to_stay_logged_in_and_a_form_being_typed_comes_back_af
     expect(dialog).to_be_visible()
     expect(dialog).to_have_attribute("role", "alertdialog")
     expect(page.locator("#session-stay")).to_be_focused()
+    accessible(page)
     page.keyboard.press("Enter")
     expect(dialog).to_be_hidden()
 
@@ -49,6 +50,7 @@ def test_a_warning_offers_to_stay_logged_in_and_a_form_being_typed_comes_back_af
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/cases/new/")
     expect(page.locator("#id_first_name")).to_have_value("")
+    accessible(page)
     page.locator("[data-draft=restore]").click()
     expect(page.locator("#id_first_name")).to_have_value("Yanis")
     expect(page.locator("#id_last_name")).to_have_value("Haddad")
