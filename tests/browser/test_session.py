@@ -54,3 +54,35 @@ def test_a_warning_offers_to_stay_logged_in_and_a_form_being_typed_comes_back_af
     page.locator("[data-draft=restore]").click()
     expect(page.locator("#id_first_name")).to_have_value("Yanis")
     expect(page.locator("#id_last_name")).to_have_value("Haddad")
+
+
+def test_the_account_security_pages_pass_axe(page, live_server, login, transactional_db, world, settings, accessible):
+    settings.RADAR_REQUIRE_MFA = True
+    page.goto(f"{live_server.url}/login/?reason=max_age")
+    accessible(page)
+    page.goto(f"{live_server.url}/password-reset/")
+    accessible(page)
+    page.locator("#id_email").fill("nobody@example.org")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/password-reset/sent/")
+    accessible(page)
+
+    login(page, "cpe")
+    page.wait_for_url("**/account/mfa/**")
+    expect(page.locator(".qr-code svg")).to_be_visible()
+    accessible(page)
+    page.locator("#id_otp").fill("12345")
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    accessible(page)
+
+    settings.RADAR_REQUIRE_MFA = False
+    page.context.clear_cookies()
+    login(page, "anim")
+    page.goto(f"{live_server.url}/account/password/")
+    accessible(page)
+    page.context.clear_cookies()
+    login(page, "cpe")
+    page.goto(f"{live_server.url}/account/integrations/")
+    expect(page.locator("#id_name")).to_be_visible()
+    accessible(page)
