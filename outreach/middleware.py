@@ -50,7 +50,7 @@ class SessionLimitsMiddleware:
             reason = end_reason(request.session, now=now)
             if reason is not None:
                 logout(request)
-                if request.path.startswith("/api/"):
+                if request.path.startswith("/api/") or request.path == reverse("outreach:session_status"):
                     return self.get_response(request)
                 login_url = f"{resolve_url(settings.LOGIN_URL)}?reason={reason}"
                 return redirect_to_login(request.get_full_path(), login_url=login_url)

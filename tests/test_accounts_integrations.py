@@ -206,3 +206,14 @@ def test_a_token_survives_the_departure_of_its_creator(world):
 def test_a_token_account_cannot_log_in(world, client):
     token, _raw = issue(world)
     assert not token.account.has_usable_password()
+
+
+def test_the_list_costs_the_same_queries_for_one_token_or_many(world, client, django_assert_max_num_queries):
+    client.force_login(world.coordinator)
+    issue(world, name="Pronote 0")
+    with django_assert_max_num_queries(20) as one:
+        client.get(PAGE)
+    for number in range(1, 6):
+        issue(world, school=world.other_school if number % 2 else world.school, name=f"Pronote {number}")
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert client.get(PAGE).status_code == 200

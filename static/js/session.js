@@ -40,9 +40,17 @@
     timer = setTimeout(check, Math.max(wait, 0) * 1000);
   }
 
+  /* A session the server has already ended answers 401 (or, through a proxy, a redirect to the login page). */
+  function answer(response) {
+    if (!response.ok || response.redirected) {
+      return { seconds_left: 0 };
+    }
+    return response.json();
+  }
+
   function check() {
     fetch(statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) { return response.json(); })
+      .then(answer)
       .then(function (data) {
         if (data.seconds_left <= 0) {
           expire();
@@ -82,7 +90,7 @@
       credentials: "same-origin",
       headers: { Accept: "application/json", "X-CSRFToken": csrfInput ? csrfInput.value : "" }
     })
-      .then(function (response) { return response.json(); })
+      .then(answer)
       .then(function (data) {
         if (data.seconds_left <= 0) {
           expire();
