@@ -109,7 +109,7 @@ DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3"))
 DATABASE_STATEMENT_TIMEOUT_MS = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "30000"))
 DATABASE_TCP_USER_TIMEOUT_MS = int(os.environ.get("DATABASE_TCP_USER_TIMEOUT_MS", "5000"))
 DATABASE_KEEPALIVES_IDLE = int(os.environ.get("DATABASE_KEEPALIVES_IDLE", "10"))
-DATABASE_HEALTH_CHECK_TIMEOUT = float(os.environ.get("DATABASE_HEALTH_CHECK_TIMEOUT", "2"))
+DATABASE_HEALTH_CHECK_TIMEOUT = float(os.environ.get("DATABASE_HEALTH_CHECK_TIMEOUT", "1.5"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "config.postgresql"
     DATABASES["default"]["OPTIONS"] = {
