@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.request_log.RequestIdMiddleware",
+    "config.security.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -217,6 +218,8 @@ REST_KNOX = {
     "TOKEN_LIMIT_PER_USER": None,
 }
 
+RADAR_API_DOCS_REQUIRE_LOGIN = env_bool("RADAR_API_DOCS_REQUIRE_LOGIN", not DEBUG)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Radar API",
     "DESCRIPTION": "Flag pupils who have disappeared from school and follow their case (SPEC §5).",
@@ -226,6 +229,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The schema maps every endpoint and field: readable by signed-in users only, unless a setting opens it.
+    "SERVE_PERMISSIONS": [
+        "rest_framework.permissions.IsAuthenticated"
+        if RADAR_API_DOCS_REQUIRE_LOGIN
+        else "rest_framework.permissions.AllowAny"
+    ],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_error_responses",
@@ -304,6 +313,9 @@ RADAR_PUBLISHER_ADDRESS = os.environ.get("RADAR_PUBLISHER_ADDRESS", "")
 RADAR_PUBLISHER_CONTACT = os.environ.get("RADAR_PUBLISHER_CONTACT", "contact@example.org" if DEBUG else "")
 RADAR_DPO_CONTACT = os.environ.get("RADAR_DPO_CONTACT", "dpo@example.org" if DEBUG else "")
 RADAR_HOST = os.environ.get("RADAR_HOST", "")
+# Where to report a vulnerability (RFC 9116 `Contact`: a mailto: or https: URI); /.well-known/security.txt is a
+# 404 while it is empty.
+RADAR_SECURITY_CONTACT = os.environ.get("RADAR_SECURITY_CONTACT", "mailto:security@example.org" if DEBUG else "")
 
 LOGGING = {
     "version": 1,
