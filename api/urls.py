@@ -46,5 +46,6 @@ urlpatterns = [
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    re_path(r"^.*$", json_not_found),
+    # Any path at all, even one holding an encoded newline (`.` alone stops at one): JSON, never Django's HTML 404.
+    re_path(r"^[\s\S]*$", json_not_found),
 ]

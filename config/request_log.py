@@ -11,6 +11,8 @@ import re
 import uuid
 from contextvars import ContextVar
 
+from django.core.signals import request_finished
+
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 _NO_REQUEST = "-"
@@ -25,13 +27,18 @@ class RequestIdMiddleware:
     def __call__(self, request):
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
         current = incoming if _SAFE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
-        token = request_id.set(current)
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id.reset(token)
+        # Kept until the request is finished: Django logs the response's status after the middleware has run.
+        request_id.set(current)
+        response = self.get_response(request)
         response[REQUEST_ID_HEADER] = current
         return response
+
+
+def _forget_request_id(**kwargs) -> None:
+    request_id.set(_NO_REQUEST)
+
+
+request_finished.connect(_forget_request_id, dispatch_uid="radar_forget_request_id")
 
 
 class RequestIdFilter(logging.Filter):

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.request_log.RequestIdMiddleware",
+    "config.security.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -73,6 +74,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "outreach.middleware.RequestOriginMiddleware",
     "axes.middleware.AxesMiddleware",
+    "api.middleware.MalformedRequestMiddleware",
     "api.middleware.ApiErrorMiddleware",
 ]
 
@@ -115,7 +117,7 @@ DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3"))
 DATABASE_STATEMENT_TIMEOUT_MS = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "30000"))
 DATABASE_TCP_USER_TIMEOUT_MS = int(os.environ.get("DATABASE_TCP_USER_TIMEOUT_MS", "5000"))
 DATABASE_KEEPALIVES_IDLE = int(os.environ.get("DATABASE_KEEPALIVES_IDLE", "10"))
-DATABASE_HEALTH_CHECK_TIMEOUT = float(os.environ.get("DATABASE_HEALTH_CHECK_TIMEOUT", "2"))
+DATABASE_HEALTH_CHECK_TIMEOUT = float(os.environ.get("DATABASE_HEALTH_CHECK_TIMEOUT", "1.5"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "config.postgresql"
     DATABASES["default"]["OPTIONS"] = {
@@ -220,7 +222,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.SaneJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
@@ -241,6 +243,8 @@ REST_KNOX = {
     "AUTO_REFRESH": False,
 }
 
+RADAR_API_DOCS_REQUIRE_LOGIN = env_bool("RADAR_API_DOCS_REQUIRE_LOGIN", not DEBUG)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Radar API",
     "DESCRIPTION": "Flag pupils who have disappeared from school and follow their case (SPEC §5).",
@@ -250,6 +254,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The schema maps every endpoint and field: readable by signed-in users only, unless a setting opens it.
+    "SERVE_PERMISSIONS": [
+        "rest_framework.permissions.IsAuthenticated"
+        if RADAR_API_DOCS_REQUIRE_LOGIN
+        else "rest_framework.permissions.AllowAny"
+    ],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_error_responses",
@@ -374,6 +384,10 @@ RADAR_DPO_CONTACT = os.environ.get("RADAR_DPO_CONTACT", "dpo@example.org" if DEB
 RADAR_HOST = os.environ.get("RADAR_HOST", "")
 # The address of this Radar as its users reach it: the links of emails (which hold a link, never personal data).
 RADAR_BASE_URL = os.environ.get("RADAR_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "")
+
+# Where to report a vulnerability (RFC 9116 `Contact`: a mailto: or https: URI); /.well-known/security.txt is a
+# 404 while it is empty.
+RADAR_SECURITY_CONTACT = os.environ.get("RADAR_SECURITY_CONTACT", "mailto:security@example.org" if DEBUG else "")
 
 LOGGING = {
     "version": 1,

@@ -259,6 +259,10 @@ class RowReader:
 
     def read(self, row: CsvRow) -> CsvRow:
         cells, errors = row.cells, row.errors
+        for column, value in cells.items():
+            if "\x00" in value:  # not text, and PostgreSQL cannot store it
+                errors[column] = [str(_("This cell holds a NUL character: retype it in your spreadsheet."))]
+                cells[column] = value.replace("\x00", "")
         # An empty cell keeps what Radar already holds about a known pupil; required ones are checked by the service.
         pupil: dict = {name: cells[name] for name in CSV_PUPIL_COLUMNS if cells.get(name)}
         for name in ("external_ref", "first_name", "last_name", "level"):
