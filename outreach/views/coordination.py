@@ -165,14 +165,14 @@ def dashboard_page(request):
             _("Outcomes by centre, %(period)s") % {"period": period},
             _("Cases closed in the last 12 months, by centre and outcome."),
             _("Centre"),
-            dashboard.outcomes_by(scope=scope, group_by="centre", since=since),
+            dashboard.outcomes_by(scope=scope, group_by="centre", since=since, among=cases),
         ),
         _outcome_chart(
             "chart-outcomes-school",
             _("Outcomes by school, %(period)s") % {"period": period},
             _("Cases closed in the last 12 months, by school and outcome."),
             _("School"),
-            dashboard.outcomes_by(scope=scope, group_by="school", since=since),
+            dashboard.outcomes_by(scope=scope, group_by="school", since=since, among=cases),
         ),
         bar_chart(
             chart_id="chart-overdue",
