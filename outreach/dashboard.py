@@ -265,9 +265,9 @@ def first_contact_delays(cases: QuerySet[Case], months: list[date]) -> list[dict
     return rows
 
 
-def outcomes_by(*, scope: AccessScope, group_by: str, since: date) -> list[dict]:
+def outcomes_by(*, scope: AccessScope, group_by: str, since: date, among: QuerySet[Case] | None = None) -> list[dict]:
     """Closed cases per centre or school and outcome since a date: reports.outcome_report, one query."""
-    return outcome_report(scope=scope, group_by=group_by, closed_from=since, closed_to=None)
+    return outcome_report(scope=scope, group_by=group_by, closed_from=since, closed_to=None, among=among)
 
 
 def overdue_by_deadline(cases: QuerySet[Case], now: datetime | None = None) -> dict[str, int]:
@@ -332,8 +332,8 @@ def figures(scope: AccessScope, now: datetime | None = None, cases: QuerySet[Cas
         "delays": first_contact_delays(cases, months),
         "overdue": overdue_by_deadline(cases, now),
         "attendance": attendance_before_after(cases),
-        "outcomes_by_centre": outcomes_by(scope=scope, group_by="centre", since=months[0]),
-        "outcomes_by_school": outcomes_by(scope=scope, group_by="school", since=months[0]),
+        "outcomes_by_centre": outcomes_by(scope=scope, group_by="centre", since=months[0], among=cases),
+        "outcomes_by_school": outcomes_by(scope=scope, group_by="school", since=months[0], among=cases),
     }
     if seconds > 0:
         cache.set(key, result, seconds)

@@ -113,9 +113,19 @@ def _check_same_centre(group: TutoringGroup, case: Case) -> None:
 
 @entry_point
 def group_join(
-    *, actor, scope: AccessScope, group: TutoringGroup, case: Case, now: datetime | None = None
+    *,
+    actor,
+    scope: AccessScope,
+    group: TutoringGroup,
+    case: Case,
+    joined_on: date | None = None,
+    now: datetime | None = None,
 ) -> GroupMembership:
+    """`joined_on` is today unless told: a pupil who came to the group before it was recorded here."""
     now = _now(now)
+    joined_on = joined_on or timezone.localdate(now)
+    if joined_on > timezone.localdate(now) or joined_on < group.created_at.date() - timedelta(weeks=PLANNING_WEEKS):
+        raise InvalidInput(fields={"joined_on": [_("Give a day from the group's start to today.")]})
     case = _begin(case, actor=actor, scope=scope, action=Action.LOG_CONTACT)
     group = TutoringGroup.objects.select_for_update().get(pk=group.pk)
     if group.centre_id not in centres_staffed(scope):
@@ -127,7 +137,7 @@ def group_join(
         raise InvalidTransition(_("Only a case in progress can join a group."))
     if group.memberships.filter(case=case, left_on__isnull=True).exists():
         raise InvalidTransition(_("This pupil is already in the group."))
-    membership = GroupMembership.objects.create(group=group, case=case, joined_on=timezone.localdate(now))
+    membership = GroupMembership.objects.create(group=group, case=case, joined_on=joined_on)
     case.save(update_fields=["updated_at"])
     _record(case, actor=actor, kind=EventKind.GROUP_JOINED, at=now, note=group.name, detail=f"group={group.pk}")
     return membership
@@ -187,9 +197,16 @@ def schedule_dates(group: TutoringGroup, start: date, until: date) -> list[date]
 
 @entry_point
 def sessions_plan(
-    *, actor, scope: AccessScope, group: TutoringGroup, until: date, now: datetime | None = None
+    *,
+    actor,
+    scope: AccessScope,
+    group: TutoringGroup,
+    until: date,
+    since: date | None = None,
+    now: datetime | None = None,
 ) -> list[GroupSession]:
-    """Sessions on the group's weekly slot from today to `until`; a slot that already has one is skipped."""
+    """Sessions on the group's weekly slot from `since` (today unless told: a term already begun is recorded
+    afterwards) to `until`; a slot that already has one is skipped."""
     now = _now(now)
     group = TutoringGroup.objects.select_for_update().get(pk=group.pk)
     if group.centre_id not in centres_run(scope):
@@ -197,14 +214,19 @@ def sessions_plan(
     if group.closed_at is not None:
         raise InvalidTransition(_("This group is closed."))
     today = timezone.localdate(now)
-    if until < today or until > today + timedelta(weeks=PLANNING_WEEKS):
+    since = since or today
+    if until < since or until > today + timedelta(weeks=PLANNING_WEEKS):
         raise InvalidInput(
             fields={"until": [_("Plan up to %(weeks)d weeks ahead, from today.") % {"weeks": PLANNING_WEEKS}]}
         )
-    taken = set(group.sessions.filter(on__gte=today, starts_at=group.starts_at).values_list("on", flat=True))
+    if since < today - timedelta(weeks=PLANNING_WEEKS):
+        raise InvalidInput(
+            fields={"since": [_("Plan from %(weeks)d weeks ago at the most.") % {"weeks": PLANNING_WEEKS}]}
+        )
+    taken = set(group.sessions.filter(on__gte=since, starts_at=group.starts_at).values_list("on", flat=True))
     sessions = [
         GroupSession(group=group, on=day, starts_at=group.starts_at, duration_minutes=group.duration_minutes)
-        for day in schedule_dates(group, today, until)
+        for day in schedule_dates(group, since, until)
         if day not in taken
     ]
     return GroupSession.objects.bulk_create(sessions)

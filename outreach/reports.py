@@ -34,9 +34,17 @@ def _day_end(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.max))
 
 
-def outcome_report(*, scope: AccessScope, group_by: str, closed_from: date | None, closed_to: date | None):
-    """Closed cases the user can see, per group and outcome: [{key, label, total, <outcome>: n…}]."""
-    cases = cases_visible_to(scope).filter(closed_at__isnull=False)
+def outcome_report(
+    *,
+    scope: AccessScope,
+    group_by: str,
+    closed_from: date | None,
+    closed_to: date | None,
+    among: QuerySet[Case] | None = None,
+):
+    """Closed cases the user can see (of `among`, the dashboard's filtered cases, when given), per group and
+    outcome: [{key, label, total, <outcome>: n…}]."""
+    cases = (among if among is not None else cases_visible_to(scope)).filter(closed_at__isnull=False)
     if closed_from:
         cases = cases.filter(closed_at__gte=_day_start(closed_from))
     if closed_to:

@@ -196,6 +196,7 @@ def test_the_web_report_defaults_to_the_current_school_year(world, fixture):
 
 @pytest.mark.clock
 def test_the_dashboard_filters_by_centre_school_and_period(world, fixture):
+    factories.CaseFactory(closed=True, centre=world.centre)  # closed today, at world.centre
     client = Client()
     client.force_login(world.coordinator)
     everything = client.get("/dashboard/")
@@ -204,5 +205,11 @@ def test_the_dashboard_filters_by_centre_school_and_period(world, fixture):
     assert filtered.status_code == 200
     assert filtered.context["kpis"]["open"] == 1
     assert everything.context["kpis"]["open"] == 6
+
+    def outcomes_by_centre(response):
+        return next(chart for chart in response.context["charts"] if chart.id == "chart-outcomes-centre")
+
+    assert not outcomes_by_centre(everything).empty
+    assert outcomes_by_centre(filtered).empty
     wrong = client.get("/dashboard/?flagged_from=yesterday")
     assert wrong.context["filters"].errors and wrong.context["kpis"]["open"] == 6

@@ -530,3 +530,60 @@ def test_todays_sessions_are_on_the_to_do_page_of_those_who_take_the_register(wo
         page = client_for(world, actor).get("/todo/").content.decode()
         assert (f"/sessions/{session.pk}/" in page) is shown, actor
     assert page.count("/sessions/") == 0
+
+
+def web_writes(world):
+    """Each web form of the programmes, with data that succeeds for the right caller."""
+    group, [member] = group_with_members(world, 1)
+    # The school's own pupil: the school sees the case (403 to join it to a group), not the group (404).
+    spare = case_in(world.centre, pupil=factories.PupilFactory(school=world.school))
+    device = add_device(world)
+    loan = devices.device_lend(
+        actor=world.manager,
+        scope=scope_of(world.manager),
+        device=device,
+        case=member,
+        lent_on=timezone.localdate(),
+        due_on=timezone.localdate(),
+        condition_out="Bon",
+    )
+    today = timezone.localdate().isoformat()
+    return {
+        "join": (f"/groups/{group.pk}/join/", {"choice": str(spare.pk)}),
+        "join_from_case": (f"/cases/{spare.pk}/join-group/", {"choice": str(group.pk)}),
+        "leave": (f"/groups/{group.pk}/leave/{member.pk}/", {}),
+        "plan": (f"/groups/{group.pk}/plan/", {"until": today}),
+        "add_session": (
+            f"/groups/{group.pk}/sessions/",
+            {"session-on": today, "session-starts_at": "10:00", "session-duration_minutes": "60"},
+        ),
+        "end_loan": (f"/loans/{loan.pk}/end/", {"end-end": "returned", "end-ended_on": today}),
+    }
+
+
+# right organisation: the group's animator and the manager (302 back to a page); another centre, a school and the
+# coordinators: 404; anonymous: to the login page. Planning is the manager's: 403 to an animator.
+WEB_WRITE_MATRIX = {
+    "join": {"animator": 302, "manager": 302, "other_animator": 404, "school_staff": 404, "coordinator": 404},
+    "join_from_case": {"animator": 302, "manager": 302, "other_animator": 404, "school_staff": 403, "coordinator": 403},
+    "leave": {"animator": 302, "manager": 302, "other_animator": 404, "school_staff": 404, "coordinator": 404},
+    "plan": {"animator": 403, "manager": 302, "other_animator": 404, "school_staff": 404, "coordinator": 404},
+    "add_session": {"animator": 302, "manager": 302, "other_animator": 404, "school_staff": 404, "coordinator": 404},
+    "end_loan": {"animator": 302, "manager": 302, "other_animator": 404, "school_staff": 404, "coordinator": 404},
+}
+WEB_WRITE_CELLS = [
+    (form, actor, expected)
+    for form, row in WEB_WRITE_MATRIX.items()
+    for actor, expected in [*row.items(), ("anonymous", 302)]
+]
+
+
+@pytest.mark.parametrize(("form", "actor", "expected"), WEB_WRITE_CELLS)
+def test_web_write_matrix(world, form, actor, expected):
+    url, data = web_writes(world)[form]
+    response = client_for(world, actor).post(url, data)
+    assert response.status_code == expected
+    if actor == "anonymous":
+        assert response["Location"].startswith("/login/")
+    elif expected == 302:
+        assert not [m for m in response.wsgi_request._messages if m.level_tag == "error"]

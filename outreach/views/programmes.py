@@ -417,6 +417,7 @@ def device_list_page(request):
                 "loan": loan,
                 "borrower": pupil_label(disclosure(scope, loan.case), loan.case) if loan else "",
                 "overdue": bool(loan and loan.due_on < today),
+                "end_form": _loan_end_form(loan) if loan else None,
             }
         )
     context = {
@@ -424,10 +425,14 @@ def device_list_page(request):
         "rows": rows,
         "add_form": add_form,
         "lend_form": lend_form,
-        "end_form": LoanEndForm(prefix="end"),
     }
     errors = (add_form is not None and add_form.errors) or lend_form.errors
     return render(request, "outreach/devices.html", context, status=400 if errors else 200)
+
+
+def _loan_end_form(loan) -> LoanEndForm:
+    """One form per loan on a page: ids of their own, the same field names."""
+    return LoanEndForm(prefix="end", auto_id=f"id_loan{loan.pk}_%s")
 
 
 @pupil_page
@@ -463,13 +468,13 @@ def case_programmes(scope, case) -> dict:
     loans = list(loans_visible_to(scope).filter(case=case).select_related("device"))
     for loan in loans:
         loan.overdue = loan.ended_on is None and loan.due_on < today
+        loan.end_form = _loan_end_form(loan)
     return {
         "memberships": memberships,
         "group_join_form": JoinForm(choices=[(str(g.pk), g.name) for g in groups], label=_("Group"))
         if case.status == Status.IN_PROGRESS
         else None,
         "loans": loans,
-        "loan_end_form": LoanEndForm(prefix="end"),
     }
 
 
