@@ -106,7 +106,7 @@ def _age_band_filters(year: int) -> dict[str, Q]:
 
 def _pupil_figures(active: QuerySet[Case], year: int) -> dict:
     """Pupils with a case active in the year, each counted once, by level, sex, age band and QPV: one query."""
-    qpv_keys = Neighbourhood.objects.filter(is_qpv=True).values(key=Upper("name"))
+    qpv_keys = Neighbourhood.objects.filter(is_qpv=True).values(upper_name=Upper("name"))
     pupils = Pupil.objects.filter(pk__in=active.values("pupil_id")).annotate(neighbourhood_key=Upper("neighbourhood"))
     levels = {f"level_{level}": Count("pk", filter=Q(level=level)) for level in Level.values}
     sexes = {f"sex_{sex}": Count("pk", filter=Q(sex=sex)) for sex in Sex.values}

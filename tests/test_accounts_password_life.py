@@ -33,7 +33,9 @@ def test_a_user_changes_their_password_and_their_tokens_are_revoked(client, worl
 def test_a_weak_new_password_is_refused_with_the_rule(client, world):
     client.force_login(world.school_staff)
     response = client.post(
-        reverse("password_change"), {"old_password": PASSWORD, "new_password1": "court", "new_password2": "court"}
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": "court", "new_password2": "court"},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 200
     assert "at least 12 characters" in response.content.decode()

@@ -5,6 +5,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 import config.settings
 from tests import factories
@@ -57,6 +58,6 @@ def test_passwords_follow_cnil_2022_100(password, accepted, db):
 
 
 def test_a_weak_password_is_told_what_is_expected(db):
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(ValidationError) as refused, translation.override("en"):
         validate_password("court")
     assert any("at least 12 characters" in message for message in refused.value.messages)

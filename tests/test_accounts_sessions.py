@@ -64,6 +64,7 @@ def test_staying_logged_in_restarts_the_idle_clock(logged_in, time_machine):
 
 
 def test_the_login_page_says_why_the_session_ended(client, db):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     idle = client.get(reverse("login") + "?reason=idle").content.decode()
     assert "30 minutes without activity" in idle
     assert "12 hours" in client.get(reverse("login") + "?reason=max_age").content.decode()

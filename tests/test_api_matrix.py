@@ -269,7 +269,7 @@ def api_routes() -> set[tuple[str, str]]:
             route = _join(prefix, str(pattern.pattern))
             if isinstance(pattern, URLResolver):
                 walk(pattern.url_patterns, route)
-            elif route.startswith("api/") and str(pattern.pattern) != "^.*$":
+            elif route.startswith("api/") and str(pattern.pattern) not in ("^.*$", r"^[\s\S]*$"):
                 found.update((route, method) for method in _methods(pattern.callback))
 
     walk(get_resolver().url_patterns, "")

@@ -96,7 +96,7 @@ def test_a_nul_character_in_a_csv_cell_is_an_error_on_that_row_and_the_others_ar
         "EL-2,Lé\x00o,Petit,4e,59000,Wazemmes,long_absence",
     ]
     upload = SimpleUploadedFile("flags.csv", ("\r\n".join(lines) + "\r\n").encode(), content_type="text/csv")
-    response = client.post(reverse("outreach:flag_upload"), {"file": upload})
+    response = client.post(reverse("outreach:flag_upload"), {"file": upload}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     html = response.content.decode()
     rows = dict(re.findall(r"<tr class=\"import-\w+\">\s*<td[^>]*>(\d+)</td>(.*?)</tr>", html, re.S))

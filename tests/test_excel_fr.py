@@ -34,7 +34,7 @@ def upload(lines: list[str], *, encoding: str = "cp1252", name: str = "export.cs
 
 def post(client, user, file, language="fr"):
     client.force_login(user)
-    return client.post(UPLOAD_URL, {"file": file}, HTTP_ACCEPT_LANGUAGE=language)
+    return client.post(UPLOAD_URL, {"file": file}, HTTP_ACCEPT_LANGUAGE=language, follow=True)
 
 
 @pytest.mark.django_db
@@ -48,9 +48,9 @@ def test_a_windows_1252_file_with_french_headers_and_two_guardians_is_imported(c
     guardians = list(case.pupil.guardians.order_by("name").values_list("name", "language", "interpreter_needed"))
     assert guardians == [("Fatoumata Diallo", "Soninké", True), ("Mamadou Diallo", "", False)]
     assert case.centre == world.centre
-    # The bad row is reported against the column as the file names it, the second guardian's email.
+    # The bad row is reported against its column, the second guardian's email (named as the template names it).
     assert not Pupil.objects.filter(external_ref="EL-21").exists()
-    assert "<code>Responsable 2 courriel</code>: Enter a valid email address." in html
+    assert "<code>guardian2_email</code>: Enter a valid email address." in html
 
 
 @pytest.mark.django_db
@@ -71,7 +71,7 @@ def test_headers_are_recognised_whatever_their_case_accents_and_punctuation(clie
     response = post(client, world.school_staff, upload(lines), language="en")
     html = response.content.decode()
     # Read, column by column: the interpreter cell is neither oui nor non, and "autre" needs facts.
-    assert "<code>Responsable 1 - Interprète</code>: Write oui or non." in html
+    assert "<code>guardian1_interpreter_needed</code>: Write oui or non." in html
     assert not Case.objects.exists()
 
 

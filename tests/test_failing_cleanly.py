@@ -34,7 +34,7 @@ def lenient_client():
 def test_web_page_answers_503_in_the_sites_style_when_the_database_is_gone(lenient_client, world):
     lenient_client.force_login(world.school_staff)
     with connection.execute_wrapper(database_gone):
-        response = lenient_client.get("/cases/")
+        response = lenient_client.get("/cases/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
     html = response.content.decode()

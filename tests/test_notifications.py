@@ -95,7 +95,10 @@ def test_a_case_routed_by_a_coordinator_is_told_to_that_centre(world, django_cap
 
 
 @pytest.mark.parametrize(("step", "news"), [("accept", "accepted"), ("decline", "declined")])
-def test_the_centre_answer_is_told_to_the_flagging_school(world, django_capture_on_commit_callbacks, step, news):
+def test_the_centre_answer_is_told_to_the_flagging_school(
+    world, django_capture_on_commit_callbacks, settings, step, news
+):
+    settings.LANGUAGE_CODE = "en"
     case = _flag(world, django_capture_on_commit_callbacks)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):

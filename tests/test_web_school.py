@@ -347,7 +347,7 @@ def test_csv_import_reports_each_row_and_a_bad_row_blocks_nothing(client, world,
     assert Case.objects.count() == 2
     rows = dict(re.findall(r"<tr class=\"import-\w+\">\s*<td[^>]*>(\d+)</td>(.*?)</tr>", html, re.S))
     assert created.reference in rows["2"] and "Flagged:" in rows["2"]
-    assert "<code>guardian_email</code>: Enter a valid email address." in rows["3"]
+    assert "<code>guardian1_email</code>: Enter a valid email address." in rows["3"]
     assert "<code>details</code>: Describe the situation" in rows["3"]
     assert "Already open:" in rows["4"] and existing.reference in rows["4"]
 
