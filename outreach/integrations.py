@@ -37,6 +37,11 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def may_manage_integrations(scope: AccessScope) -> bool:
+    """A school's staff (their school's tokens) and the coordinators (every school's) manage integration tokens."""
+    return bool(scope.schools_with(Action.FLAG)) or scope.is_coordinator
+
+
 def integrations_visible_to(scope: AccessScope) -> QuerySet[IntegrationToken]:
     """The school's staff see their schools' tokens; coordinators see every school's."""
     tokens = IntegrationToken.objects.select_related("school", "created_by").order_by("school__name", "name")

@@ -57,3 +57,16 @@ def test_the_form_shows_the_current_choice(client, world):
     client.post(reverse("outreach:account"), {})
     html = client.get(reverse("outreach:account")).content.decode()
     assert 'name="daily_digest"' in html and "checked" not in html.split('name="daily_digest"')[1].split(">")[0]
+
+
+@pytest.mark.parametrize(
+    ("who", "sees_integrations"), [("school_staff", True), ("coordinator", True), ("animator", False)]
+)
+def test_the_account_page_links_to_password_second_factor_and_for_some_integrations(
+    client, world, settings, who, sees_integrations
+):
+    settings.LANGUAGE_CODE = "en"
+    client.force_login(getattr(world, who))
+    html = client.get(reverse("outreach:account"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert reverse("password_change") in html and reverse("outreach:mfa_setup") in html
+    assert (reverse("outreach:integrations") in html) is sees_integrations

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from outreach.access import request_scope
 from outreach.account import daily_digest_choose, roles_held, wants_daily_digest
+from outreach.integrations import may_manage_integrations
 
 
 class DigestForm(forms.Form):
@@ -29,4 +30,6 @@ def account_page(request):
             return redirect("outreach:account")
     else:
         form = DigestForm(initial={"daily_digest": wants_daily_digest(request.user.pk)})
-    return render(request, "outreach/account.html", {"form": form, "roles": roles_held(request_scope(request))})
+    scope = request_scope(request)
+    context = {"form": form, "roles": roles_held(scope), "manages_integrations": may_manage_integrations(scope)}
+    return render(request, "outreach/account.html", context)

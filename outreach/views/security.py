@@ -19,7 +19,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from outreach.access import request_scope
-from outreach.integrations import integration_create, integration_revoke, integrations_visible_to
+from outreach.integrations import (
+    integration_create,
+    integration_revoke,
+    integrations_visible_to,
+    may_manage_integrations,
+)
 from outreach.lockout import lockout_retry_at
 from outreach.mfa import (
     ENROL,
@@ -187,7 +192,7 @@ def integrations_page(request):
     created. A new token is shown once."""
     scope = request_scope(request)
     schools = School.objects.filter(pk__in=scope.schools_with(Action.FLAG)).order_by("name")
-    if not scope.schools_with(Action.FLAG) and not scope.is_coordinator:
+    if not may_manage_integrations(scope):
         raise PermissionDenied
     form = IntegrationForm(request.POST if request.POST.get("create") else None, schools=schools)
     created = None
