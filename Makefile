@@ -41,7 +41,7 @@ CLOCK_INSTANTS := 2026-03-29T03:30 2026-10-25T02:30 2026-12-31T23:30 2027-01-01T
 test-dates: install
 	@for instant in $(CLOCK_INSTANTS); do \
 		echo "== clock at $$instant (Europe/Paris)"; \
-		RADAR_TEST_NOW=$$instant DEBUG=1 $(BIN)/pytest -m clock $(PYTEST_ARGS) || exit 1; \
+		RADAR_TEST_NOW=$$instant DEBUG=1 $(BIN)/pytest -n 2 -m clock $(PYTEST_ARGS) || exit 1; \
 	done
 
 # The README tour's pictures (docs/screenshots/*.png), taken by the browser journeys of tests/browser.
