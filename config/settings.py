@@ -366,6 +366,8 @@ RADAR_RECENTLY_CLOSED_DAYS = int(os.environ.get("RADAR_RECENTLY_CLOSED_DAYS", "3
 RADAR_DASHBOARD_CACHE_SECONDS = int(os.environ.get("RADAR_DASHBOARD_CACHE_SECONDS", "300"))
 RADAR_ACCESS_LOG_RETENTION_MONTHS = int(os.environ.get("RADAR_ACCESS_LOG_RETENTION_MONTHS", "12"))
 RADAR_CASE_RETENTION_MONTHS = int(os.environ.get("RADAR_CASE_RETENTION_MONTHS", "24"))
+# A CSV import's rows and per-row report (they hold the file's names and guardians) are deleted after this.
+RADAR_IMPORT_RETENTION_DAYS = int(os.environ.get("RADAR_IMPORT_RETENTION_DAYS", "30"))
 # Unusual access alerts (manage.py check_access, daily; CNIL 2021-122). An account's day is unusual when it reads
 # more than FACTOR times its median day (over the HISTORY_DAYS before) and more than FLOOR pupils; a reveal is
 # unusual outside the working hours ("8-19": from 8:00 to 19:00, Paris time) or days (ISO, "1-6": Monday to

@@ -27,6 +27,7 @@ from outreach.models import (
     CaseEvent,
     Contact,
     EventKind,
+    ImportJob,
     RetentionRun,
     ReturnConfirmation,
     Status,
@@ -140,6 +141,7 @@ class RetentionSummary:
     pupils: int = 0
     cases: int = 0
     access_log: int = 0
+    imports: int = 0
     references: list[str] = field(default_factory=list)
 
 
@@ -192,6 +194,11 @@ def retention_apply(
         while purged := access_log_purge_batch(now=started_at, batch_size=batch_size):
             summary.access_log += purged
             report("access_log", summary.access_log, log_total)
+    # A CSV import keeps the file's rows (names, guardians) for its report: kept RADAR_IMPORT_RETENTION_DAYS.
+    import_cutoff = started_at - timedelta(days=settings.RADAR_IMPORT_RETENTION_DAYS)
+    imports_due = ImportJob.objects.filter(created_at__lt=import_cutoff)
+    summary.imports = imports_due.count() if dry_run else imports_due.delete()[1].get(ImportJob._meta.label, 0)
+    if not dry_run:
         RetentionRun.objects.create(
             started_at=started_at,
             finished_at=timezone.now() if now is None else started_at,

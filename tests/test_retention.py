@@ -224,6 +224,26 @@ def test_the_purge_takes_the_rows_behind_alerts_and_list_reads_with_it(world, ca
     assert om.AccessAlert.objects.filter(pk=alert.pk).exists()
 
 
+def test_csv_imports_are_deleted_after_30_days(world, cases):
+    def job(created_at):
+        return om.ImportJob.objects.create(
+            school=world.school,
+            created_by=world.school_staff,
+            created_at=created_at,
+            heartbeat_at=created_at,
+            rows=[{"number": 2, "cells": {"first_name": "Inès"}}],
+            rows_total=1,
+        )
+
+    now = timezone.now()
+    old, recent = job(now - timedelta(days=31)), job(now - timedelta(days=29))
+    om.ImportRowResult.objects.create(job=old, number=2, status="error", errors=[["first_name", ["x"]]])
+
+    assert retention.retention_apply(progress=None, dry_run=True).imports == 1
+    assert retention.retention_apply(progress=None).imports == 1
+    assert list(om.ImportJob.objects.all()) == [recent] and not om.ImportRowResult.objects.exists()
+
+
 def test_a_second_run_finds_nothing_more_to_do(world, cases):
     retention.retention_apply(progress=None, batch_size=1)
 
@@ -239,8 +259,11 @@ def test_the_dry_run_lists_what_it_would_do_and_writes_nothing(world, cases):
 
     call_command("apply_retention", "--dry-run", stdout=out)
 
-    message = "Dry run: %(pupils)d pupils (%(cases)d cases) would be anonymised, %(log)d access-log entries purged."
-    assert ui(message, pupils=1, cases=1, log=1) in out.getvalue()
+    message = (
+        "Dry run: %(pupils)d pupils (%(cases)d cases) would be anonymised, %(log)d access-log entries purged, "
+        "%(imports)d CSV imports deleted."
+    )
+    assert ui(message, pupils=1, cases=1, log=1, imports=0) in out.getvalue()
     assert cases["due"].reference in out.getvalue()
     assert not om.Case.objects.filter(anonymised_at__isnull=False).exists()
     assert not Pupil.objects.filter(anonymised_at__isnull=False).exists()
@@ -253,8 +276,11 @@ def test_the_command_prints_its_summary(world, cases):
 
     call_command("apply_retention", stdout=out)
 
-    message = "%(pupils)d pupils (%(cases)d cases) anonymised, %(log)d access-log entries purged."
-    assert ui(message, pupils=1, cases=1, log=0) in out.getvalue()
+    message = (
+        "%(pupils)d pupils (%(cases)d cases) anonymised, %(log)d access-log entries purged, "
+        "%(imports)d CSV imports deleted."
+    )
+    assert ui(message, pupils=1, cases=1, log=0, imports=0) in out.getvalue()
 
 
 def test_an_anonymised_case_cannot_be_reopened(world, cases):

@@ -10,7 +10,8 @@ from outreach.retention import retention_apply
 
 BAR_WIDTH = 30
 DRY_RUN_SUMMARY = gettext_lazy(
-    "Dry run: %(pupils)d pupils (%(cases)d cases) would be anonymised, %(log)d access-log entries purged."
+    "Dry run: %(pupils)d pupils (%(cases)d cases) would be anonymised, %(log)d access-log entries purged, "
+    "%(imports)d CSV imports deleted."
 )
 
 
@@ -34,12 +35,21 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run: bool = False, **options) -> None:
         summary = retention_apply(dry_run=dry_run, progress=self.progress)
-        values = {"pupils": summary.pupils, "cases": summary.cases, "log": summary.access_log}
+        values = {
+            "pupils": summary.pupils,
+            "cases": summary.cases,
+            "log": summary.access_log,
+            "imports": summary.imports,
+        }
         if dry_run:
             self.stdout.write(DRY_RUN_SUMMARY % values)
             for reference in summary.references:
                 self.stdout.write(f"  {reference}")
         else:
             self.stdout.write(
-                _("%(pupils)d pupils (%(cases)d cases) anonymised, %(log)d access-log entries purged.") % values
+                _(
+                    "%(pupils)d pupils (%(cases)d cases) anonymised, %(log)d access-log entries purged, "
+                    "%(imports)d CSV imports deleted."
+                )
+                % values
             )
