@@ -12,6 +12,7 @@ memory), never in the database.
 
 from django.core.cache import caches
 from django.utils import timezone
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from knox.signals import token_expired
 from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
@@ -35,3 +36,9 @@ class UserThrottle(UserRateThrottle):
 class LoginThrottle(ScopedRateThrottle):
     cache = caches["throttle"]
     scope_attr = "throttle_scope"
+
+
+class TokenScheme(KnoxTokenScheme):
+    """The schema names this door's token as knox's own: `Authorization: Token <token>`."""
+
+    target_class = "api.auth.TokenAuthentication"

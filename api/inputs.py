@@ -17,7 +17,7 @@ from outreach.models import SUPPORT_KINDS_OFFERED, Support
 from schools.validators import MAX_GUARDIANS
 
 
-class SupportInputSerializer(serializers.Serializer):
+class SupportTickSerializer(serializers.Serializer):
     """One support given during a contact, as the API takes it (the web ticks kinds and types one detail)."""
 
     kind = serializers.ChoiceField(choices=SUPPORT_KINDS_OFFERED)
@@ -40,7 +40,7 @@ def api_field(field: forms.Field, *, partial: bool = False, default=NO_DEFAULT) 
     if default is not NO_DEFAULT:
         optional["default"] = default
     if isinstance(field, SupportsField):
-        return SupportInputSerializer(many=True, **optional)
+        return SupportTickSerializer(many=True, **optional)
     if isinstance(field, GuardiansField):
         return serializers.ListField(
             child=input_serializer(GuardianForm)(),

@@ -273,6 +273,11 @@ SPECTACULAR_SETTINGS = {
         "DeviceKindEnum": "outreach.models.DeviceKind",
         "DeviceStateEnum": "outreach.models.DeviceState",
         "PresenceEnum": "outreach.models.Presence",
+        # The API's inputs take the codes alone (api/inputs.py), without the labels the models' choices carry.
+        "ContactKindCodeEnum": "outreach.models.ContactKind.values",
+        "ContactResultCodeEnum": "outreach.models.ContactResult.values",
+        "ReasonCodeEnum": "outreach.models.Reason.values",
+        "UrgencyCodeEnum": "outreach.models.Urgency.values",
     },
 }
 
