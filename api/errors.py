@@ -1,6 +1,7 @@
 """One JSON error shape for everything under /api/: {"code", "message", "fields"?}."""
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -85,3 +86,23 @@ def json_not_found(request, exception=None):
 
 def json_server_error(request):
     return JsonResponse(error_body("server_error", _("Something went wrong on our side.")), status=500)
+
+
+# How long a client is told to wait when the database is out of reach.
+RETRY_AFTER_SECONDS = "30"
+
+
+def database_unavailable(exception: BaseException | None) -> bool:
+    """The database is down, silent or too slow; not a deadlock or serialization failure (class 40), which the
+    services retry and then answer 409."""
+    if not isinstance(exception, (OperationalError, InterfaceError)):
+        return False
+    return not str(getattr(exception.__cause__, "sqlstate", "") or "").startswith("40")
+
+
+def json_database_unavailable(request) -> JsonResponse:
+    response = JsonResponse(
+        error_body("database_unavailable", _("The database is unavailable; try again shortly.")), status=503
+    )
+    response["Retry-After"] = RETRY_AFTER_SECONDS
+    return response

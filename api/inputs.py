@@ -13,14 +13,14 @@ from rest_framework import serializers
 
 from api.fields import IdField, StrictBooleanField, StrictCharField, StrictIntegerField
 from outreach.forms import GuardianForm, GuardiansField, LocalDateTimeField, SupportsField
-from outreach.models import Support, SupportKind
+from outreach.models import SUPPORT_KINDS_OFFERED, Support
 from schools.validators import MAX_GUARDIANS
 
 
 class SupportInputSerializer(serializers.Serializer):
     """One support given during a contact, as the API takes it (the web ticks kinds and types one detail)."""
 
-    kind = serializers.ChoiceField(choices=SupportKind.choices)
+    kind = serializers.ChoiceField(choices=SUPPORT_KINDS_OFFERED)
     detail = StrictCharField(
         required=False, allow_blank=True, default="", max_length=Support._meta.get_field("detail").max_length
     )

@@ -22,6 +22,7 @@ from outreach.models import (
     ContactKind,
     ContactResult,
     Outcome,
+    Presence,
     Reason,
     Status,
     SupportKind,
@@ -33,7 +34,16 @@ DATETIME = serializers.DateTimeField()
 
 
 def present(value):
-    """A redaction dictionary as JSON values: local date-times and dates in ISO 8601, ids as strings."""
+    """A redaction dictionary as JSON values: local date-times and dates in ISO 8601, ids as strings.
+
+    Dispatched on the exact type first: a page of cases is thousands of values, most of them plain."""
+    kind = type(value)
+    if kind is dict:
+        return {key: present(item) for key, item in value.items()}
+    if kind is list:
+        return [present(item) for item in value]
+    if kind in PLAIN:
+        return value
     if isinstance(value, dict):
         return {key: present(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -45,6 +55,15 @@ def present(value):
     if isinstance(value, uuid.UUID):
         return str(value)
     return value
+
+
+PLAIN = frozenset({str, int, bool, float, type(None)})
+
+
+def case_representation(scope, case) -> dict:
+    """A case as JSON, straight from redaction.case_view: no serializer is built per case (CaseSerializer only
+    describes this shape in the schema)."""
+    return present(redaction.case_view(scope, case))
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -217,7 +236,7 @@ class CaseSerializer(serializers.Serializer):
     pupil = PupilBlockField()
 
     def to_representation(self, case):
-        return present(redaction.case_view(self.context["scope"], case))
+        return case_representation(self.context["scope"], case)
 
 
 class PupilInputSerializer(input_serializer(PupilForm), input_serializer(AddressForm)):
@@ -274,7 +293,11 @@ class TutoringSerializer(serializers.Serializer):
     on = serializers.DateField()
     duration_minutes = StrictIntegerField()
     subjects = StrictCharField()
-    attended = StrictBooleanField()
+    attended = StrictBooleanField(help_text="True when present.")
+    presence = serializers.ChoiceField(
+        choices=Presence.choices, allow_null=True, help_text="A line of a group's register; null one-to-one."
+    )
+    group_session = StrictIntegerField(allow_null=True, help_text="The group session of a register line.")
     notes = StrictCharField(required=False, help_text="Only with access to notes.")
     author = PersonSerializer()
     created_at = serializers.DateTimeField()
@@ -332,6 +355,11 @@ class AccessLogSerializer(serializers.Serializer):
 class TokenRequestSerializer(serializers.Serializer):
     username = NonBlankCharField(max_length=150)
     password = StrictCharField(max_length=200, style={"input_type": "password"})
+    otp = StrictCharField(
+        max_length=20,
+        required=False,
+        help_text="For an account with a second factor: its authentication application's code, or a recovery code.",
+    )
 
 
 class TokenSerializer(serializers.Serializer):
@@ -389,8 +417,43 @@ class FundersFamiliesSerializer(serializers.Serializer):
     home_visits = StrictIntegerField()
 
 
+class FundersPeriodSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+
+
+class FundersClasSerializer(serializers.Serializer):
+    groups = StrictIntegerField()
+    sessions_held = StrictIntegerField()
+    pupils_enrolled = StrictIntegerField()
+    hours_attended = serializers.FloatField()
+    hours_attended_per_pupil = serializers.FloatField(allow_null=True)
+    attendance_rate = serializers.FloatField(allow_null=True, help_text="present / (present + absent)")
+
+
+class FundersDevicesSerializer(serializers.Serializer):
+    loans = StrictIntegerField()
+    out_at_end = StrictIntegerField(help_text="Devices still lent on the period's last day.")
+    returns = StrictIntegerField()
+    given = StrictIntegerField(help_text="Devices given to families for good.")
+    attendance_with_device = serializers.FloatField(allow_null=True)
+    pupils_with_device = StrictIntegerField()
+    attendance_without_device = serializers.FloatField(allow_null=True)
+    pupils_without_device = StrictIntegerField()
+
+
+class FundersCohortSerializer(serializers.Serializer):
+    pupils = StrictIntegerField(help_text="Flagged during the period, with a return confirmed.")
+    chronic_at_flagging = StrictIntegerField()
+    chronic_at_return = StrictIntegerField()
+    share_at_flagging = serializers.FloatField(allow_null=True)
+    share_at_return = serializers.FloatField(allow_null=True)
+
+
 class FundersReportSerializer(serializers.Serializer):
-    year = StrictIntegerField()
+    year = StrictIntegerField(allow_null=True, help_text="The calendar year; null for a school year.")
+    school_year = StrictIntegerField(allow_null=True, help_text="The year the school year starts; null otherwise.")
+    period = FundersPeriodSerializer()
     pupils = FundersPupilsSerializer()
     tutoring = FundersTutoringSerializer()
     supports = _counts("Supports provided, by kind.")
@@ -398,6 +461,9 @@ class FundersReportSerializer(serializers.Serializer):
     connections_provided = StrictIntegerField()
     families = FundersFamiliesSerializer()
     outcomes = _counts("Cases closed during the year, by outcome.")
+    clas = FundersClasSerializer()
+    devices = FundersDevicesSerializer()
+    cohort = FundersCohortSerializer()
 
 
 class ExportPupilSerializer(PupilSerializer):

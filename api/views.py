@@ -21,11 +21,11 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet, ReadOnlyModelViewSet
 
 from api import serializers as s
+from api.auth import LoginThrottle
 from api.errors import error_body, flatten_errors
 from api.inputs import form_data, input_serializer
 from api.pagination import StrictCursorPagination
@@ -42,11 +42,14 @@ from outreach.access import (
     require_somewhere,
     school_to_flag_for,
 )
-from outreach.audit import record_read
-from outreach.exports import csv_stream
+from outreach.audit import access_log_write, record_list_read, record_read
+from outreach.exports import CSV_FORMATS, csv_format_named, csv_stream
 from outreach.filters import CASE_ORDERINGS, AccessLogFilter, CaseFilter
 from outreach.forms import ContactForm, StepForm
+from outreach.lockout import lockout_retry_at
+from outreach.mfa import has_device, mfa_required, otp_check
 from outreach.models import AccessAction, AccessLog, Case, Centre, Neighbourhood, Outcome
+from outreach.programme_reports import calendar_year, school_year
 from outreach.pupil_export import pupil_export
 from outreach.redaction import disclosure
 from outreach.reports import GROUPINGS, funders_report, outcome_report
@@ -93,10 +96,6 @@ def with_etag(response: Response, case: Case) -> Response:
     return response
 
 
-class LoginThrottle(ScopedRateThrottle):
-    scope_attr = "throttle_scope"
-
-
 class TokenView(APIView):
     """Exchange a username and password for an expiring token."""
 
@@ -109,22 +108,44 @@ class TokenView(APIView):
         request=s.TokenRequestSerializer,
         responses={
             200: s.TokenSerializer,
-            400: OpenApiResponse(s.ErrorSerializer, description="Invalid input, or wrong username or password."),
-            403: OpenApiResponse(s.ErrorSerializer, description="The account is locked after too many failures."),
+            400: OpenApiResponse(
+                s.ErrorSerializer,
+                description=(
+                    "Invalid input, or wrong username or password, or (for an account with a second factor) "
+                    "`otp` missing or wrong: a field error on `otp`."
+                ),
+            ),
+            403: OpenApiResponse(
+                s.ErrorSerializer,
+                description=(
+                    "Locked after too many failures (an account from one address, or one address), or "
+                    "`mfa_enrolment_required`: the account must set up its second factor on the website first."
+                ),
+            ),
         },
     )
     def post(self, request):
         data = validated(s.TokenRequestSerializer, request.data)
         user = authenticate(request=request, username=data["username"], password=data["password"])
         if getattr(request, "axes_locked_out", False):
+            retry = timezone.localtime(lockout_retry_at(request, {"username": data["username"]}))
             return Response(
                 error_body(
-                    "locked", _("Too many failed attempts: this account is locked. Contact your administrator.")
+                    "locked",
+                    _("Too many failed attempts: logging in is blocked until %(time)s.")
+                    % {"time": retry.strftime("%H:%M")},
                 ),
                 status=status.HTTP_403_FORBIDDEN,
             )
         if user is None or not user.is_active:
             return Response(error_body("invalid_credentials", _("Wrong username or password.")), status=400)
+        if has_device(user):
+            otp_check(user=user, token=data.get("otp"))
+        elif mfa_required(user):
+            message = _("Your account needs a second factor: log in on the website once to set it up.")
+            return Response(error_body("mfa_enrolment_required", message), status=status.HTTP_403_FORBIDDEN)
+        # Requests check their own token only (api/auth.py): the user's expired tokens go here.
+        AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
         instance, token = AuthToken.objects.create(user)
         return Response({"token": token, "expiry": instance.expiry})
 
@@ -242,26 +263,36 @@ class CaseViewSet(GenericViewSet):
     def get_queryset(self):
         return case_list(request_scope(self.request))
 
-    def get_serializer_context(self):
-        return super().get_serializer_context() | {"scope": request_scope(self.request)}
-
     def _respond(self, case_id, *, status_code=status.HTTP_200_OK) -> Response:
+        """The case after a write, read again with everything a case shows."""
         case = case_list(request_scope(self.request)).filter(pk=case_id).first()
         if case is None:
             # The step took the case out of the caller's sight (a centre declining it): done, nothing to show.
             return Response(status=status.HTTP_204_NO_CONTENT)
-        return with_etag(Response(self.get_serializer(case).data, status=status_code), case)
+        return self._case_response(case, status_code=status_code)
+
+    def _case_response(self, case: Case, *, status_code=status.HTTP_200_OK) -> Response:
+        body = s.case_representation(request_scope(self.request), case)
+        return with_etag(Response(body, status=status_code), case)
 
     def list(self, request):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        record_list_read(
+            user=request.user,
+            what="api_case_list",
+            case_ids=[case.pk for case in page],
+            search=request.query_params.get("q", ""),
+        )
+        scope = request_scope(request)
+        return self.get_paginated_response([s.case_representation(scope, case) for case in page])
 
     @extend_schema(responses={200: s.CaseSerializer, **CASE_READ}, parameters=[ETAG])
     def retrieve(self, request, pk=None):
-        case = case_for(request_scope(request), pk)
+        scope = request_scope(request)
+        case = case_for(scope, pk, within=case_list(scope))
         record_read(user=request.user, case=case, action=AccessAction.READ_CASE)
-        return self._respond(case.pk)
+        return self._case_response(case)
 
     def _flag(self, data) -> tuple[Case, bool]:
         scope = request_scope(self.request)
@@ -308,26 +339,43 @@ class CaseViewSet(GenericViewSet):
             raise ValidationError({"non_field_errors": [_("Send a JSON list of flags.")]})
         if not items or len(items) > MAX_BULK:
             raise ValidationError({"non_field_errors": [_("Send between 1 and %(max)d flags.") % {"max": MAX_BULK}]})
-        results = []
+        scope = request_scope(request)
+        results: list[dict] = [{} for _item in items]
+        # One serializer checks every item (building one per item costs more than the flag).
+        checker = s.FlagSerializer()
+        by_school: dict[str | None, list[tuple[int, dict]]] = {}
         for index, item in enumerate(items):
-            serializer = s.FlagSerializer(data=item)
             try:
-                if not serializer.is_valid():
-                    raise ValidationError(serializer.errors)
-                case, created = self._flag(serializer.validated_data)
-            except (ValidationError, InvalidInput, ActionForbidden) as error:
-                results.append({"index": index, "result": "error", "error": _bulk_error(error)})
+                data = checker.run_validation(item)
+            except ValidationError as error:
+                results[index] = {"index": index, "result": "error", "error": _bulk_error(error)}
                 continue
-            results.append({"index": index, "result": "created" if created else "existing", "case_id": case.pk})
-        cases = {
-            case.pk: case
-            for case in case_list(request_scope(request)).filter(
-                pk__in=[r["case_id"] for r in results if "case_id" in r]
-            )
-        }
+            by_school.setdefault(data.get("school"), []).append((index, data))
+        for uai, group in by_school.items():
+            try:
+                outcomes = services.cases_flag(
+                    actor=request.user,
+                    scope=scope,
+                    school=school_to_flag_for(scope, uai),
+                    items=[data for _index, data in group],
+                )
+            except (InvalidInput, ActionForbidden) as error:
+                for index, _data in group:
+                    results[index] = {"index": index, "result": "error", "error": _bulk_error(error)}
+                continue
+            for (index, _data), outcome in zip(group, outcomes, strict=True):
+                if outcome.case is None:
+                    error_result = _bulk_error(InvalidInput(fields=outcome.errors))
+                    results[index] = {"index": index, "result": "error", "error": error_result}
+                else:
+                    result = "created" if outcome.created else "existing"
+                    results[index] = {"index": index, "result": result, "case_id": outcome.case.pk}
+        # The cases flagged, read back in one page-like query with everything a case shows.
+        flagged = [result["case_id"] for result in results if "case_id" in result]
+        cases = {case.pk: case for case in case_list(scope).filter(pk__in=flagged)}
         for result in results:
             if "case_id" in result:
-                result["case"] = self.get_serializer(cases[result.pop("case_id")]).data
+                result["case"] = s.case_representation(scope, cases[result.pop("case_id")])
         return Response(results)
 
     @extend_schema(
@@ -533,6 +581,13 @@ class OutcomeReportView(APIView):
             OpenApiParameter("from", OpenApiTypes.DATE, description="Closed on or after."),
             OpenApiParameter("to", OpenApiTypes.DATE, description="Closed on or before."),
             OpenApiParameter("group_by", OpenApiTypes.STR, enum=list(GROUPINGS), default="centre"),
+            OpenApiParameter(
+                "dialect",
+                OpenApiTypes.STR,
+                enum=list(CSV_FORMATS),
+                default="standard",
+                description="For the CSV variant: `excel` writes semicolons, a byte order mark and decimal commas.",
+            ),
         ],
         responses={
             (200, "application/json"): s.OutcomeReportSerializer,
@@ -555,10 +610,12 @@ class OutcomeReportView(APIView):
             closed_to=_parse_date(request, "to"),
         )
         if _wants_csv(request):
+            access_log_write(user=request.user, action=AccessAction.EXPORT, what="outcome_report", detail=group_by)
             columns = ["key", "label", "total", *Outcome.values]
             return csv_stream(
                 [[group_by, "label", "total", *Outcome.values], *([row[c] for c in columns] for row in rows)],
                 filename=f"radar-outcomes-by-{group_by}.csv",
+                csv_format=csv_format_named(request.query_params.get("dialect")),
             )
         return Response({"group_by": group_by, "outcomes": Outcome.values, "rows": rows})
 
@@ -577,17 +634,26 @@ class FundersReportView(APIView):
             OpenApiParameter(
                 "year",
                 {"type": "integer", "minimum": 2000, "maximum": 2100},
-                description="2000 to 2100; this year by default.",
-            )
+                description="A calendar year, 2000 to 2100. Without `year` or `school_year`: this calendar year.",
+            ),
+            OpenApiParameter(
+                "school_year",
+                {"type": "integer", "minimum": 2000, "maximum": 2100},
+                description="A school year by the year it starts: 2025 is 1 September 2025 to 31 August 2026.",
+            ),
         ],
         responses={200: s.FundersReportSerializer, **errors(403)},
     )
     def get(self, request):
         cases = funders_cases(request_scope(request))
-        raw_year = request.query_params.get("year", str(timezone.localdate().year))
-        if not (raw_year.isascii() and raw_year.isdigit()) or not 2000 <= int(raw_year) <= 2100:
-            raise InvalidInput(fields={"year": [_("Enter a year such as 2026.")]})
-        return Response(funders_report(cases=cases, year=int(raw_year)))
+        given = {name: request.query_params[name] for name in ("year", "school_year") if name in request.query_params}
+        if len(given) > 1:
+            raise InvalidInput(fields={"school_year": [_("Give a calendar year or a school year, not both.")]})
+        name, raw = next(iter(given.items()), ("year", str(timezone.localdate().year)))
+        if not (raw.isascii() and raw.isdigit()) or not 2000 <= int(raw) <= 2100:
+            raise InvalidInput(fields={name: [_("Enter a year such as 2026.")]})
+        period = school_year(int(raw)) if name == "school_year" else calendar_year(int(raw))
+        return Response(funders_report(cases=cases, period=period))
 
 
 class AccessLogPagination(StrictCursorPagination):

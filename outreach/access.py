@@ -1,6 +1,6 @@
 """Who may see and do what: the caller's scope, the cases it makes visible, and the gates both doors go through.
 
-The scope holds every grant of one user, loaded in three queries whatever the number of cases, once per request
+The scope holds every grant of one user, loaded in two queries whatever the number of cases, once per request
 (`request_scope`). Visibility is one filter on indexed columns of Case. The gates answer like SPEC §4: not found
 for what the caller may not know exists, forbidden for an action they may not take on what they can see.
 """
@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, QuerySet, Value
+from django.db.models import BigIntegerField, Q, QuerySet, Value
 from django.utils.translation import gettext as _
 
 from outreach.models import (
@@ -21,6 +21,11 @@ from outreach.models import (
     Centre,
     CentreGroupObjectPermission,
     CentreUserObjectPermission,
+    Device,
+    DeviceLoan,
+    GroupSession,
+    ImportJob,
+    TutoringGroup,
 )
 from outreach.roles import Role, role_of
 from schools.domain_errors import ActionForbidden, InvalidInput, NotFound
@@ -117,14 +122,16 @@ def _grouped(rows) -> dict:
 
 
 def access_scope(user) -> AccessScope:
-    """The user's grants, in three queries: global permissions, organisation grants, case shares."""
+    """The user's grants, in two queries: global permissions with organisation grants, then case shares."""
     if user is None or not user.is_authenticated or not user.is_active:
         return AccessScope()
     case_type = ContentType.objects.get_for_model(Case)
-    global_perms = frozenset(
+    global_rows = (
         Permission.objects.filter(content_type=case_type)
         .filter(Q(user=user) | Q(group__user=user))
-        .values_list("codename", flat=True)
+        .annotate(kind=Value("global"), org_id=Value(None, output_field=BigIntegerField()))
+        .order_by()
+        .values_list("kind", "org_id", "codename")
     )
 
     def org_rows(model, kind: str, **owner):
@@ -134,16 +141,21 @@ def access_scope(user) -> AccessScope:
             .values_list("kind", "content_object_id", "permission__codename")
         )
 
-    org_perm_rows = org_rows(SchoolUserObjectPermission, "school", user=user).union(
+    perm_rows = global_rows.union(
+        org_rows(SchoolUserObjectPermission, "school", user=user),
         org_rows(SchoolGroupObjectPermission, "school", group__user=user),
         org_rows(CentreUserObjectPermission, "centre", user=user),
         org_rows(CentreGroupObjectPermission, "centre", group__user=user),
         all=True,
     )
+    global_codenames: set[str] = set()
     school_rows: list[tuple[int, str]] = []
     centre_rows: list[tuple[int, str]] = []
-    for kind, org_id, codename in org_perm_rows:
-        (school_rows if kind == "school" else centre_rows).append((org_id, codename))
+    for kind, org_id, codename in perm_rows:
+        if kind == "global":
+            global_codenames.add(codename)
+        else:
+            (school_rows if kind == "school" else centre_rows).append((org_id, codename))
 
     case_rows = (
         CaseUserObjectPermission.objects.filter(user=user)
@@ -157,7 +169,7 @@ def access_scope(user) -> AccessScope:
     )
     return AccessScope(
         user_id=user.pk,
-        global_perms=global_perms,
+        global_perms=frozenset(global_codenames),
         school_perms=_grouped(school_rows),
         centre_perms=_grouped(centre_rows),
         case_perms=_grouped((uuid.UUID(str(case_id)), codename) for case_id, codename in case_rows),
@@ -192,13 +204,19 @@ def cases_visible_to(scope: AccessScope) -> QuerySet[Case]:
     return Case.objects.filter(scope.holds(Action.VIEW_SUMMARY))
 
 
-def case_for(scope: AccessScope, case_id, action: Action = Action.VIEW_SUMMARY) -> Case:
-    """The gate for a case: not found if the caller cannot see it, forbidden for an action they may not take."""
+def case_for(
+    scope: AccessScope, case_id, action: Action = Action.VIEW_SUMMARY, *, within: QuerySet[Case] | None = None
+) -> Case:
+    """The gate for a case: not found if the caller cannot see it, forbidden for an action they may not take.
+
+    `within` is a narrower queryset of visible cases (selectors.case_list) when the caller shows the case: then
+    it is read once, with everything it shows."""
     try:
         case_uuid = case_id if isinstance(case_id, uuid.UUID) else uuid.UUID(str(case_id))
     except ValueError as error:
         raise NotFound() from error
-    case = cases_visible_to(scope).select_related("pupil", "school", "centre").filter(pk=case_uuid).first()
+    visible = cases_visible_to(scope) if within is None else within
+    case = visible.select_related("pupil", "school", "centre").filter(pk=case_uuid).first()
     if case is None:
         raise NotFound()
     if not scope.can(action, case):
@@ -224,6 +242,14 @@ def centre_for(scope: AccessScope, centre_id, action: Action) -> Centre:
     if not scope.can_on_centre(action, centre.pk):
         raise ActionForbidden()
     return centre
+
+
+def import_job_for(scope: AccessScope, job_id) -> ImportJob:
+    """The gate for a CSV import: school staff of its school see it; anyone else is told it does not exist."""
+    job = ImportJob.objects.defer("rows").filter(pk=job_id).first()
+    if job is None or not scope.can_on_school(Action.FLAG, job.school_id):
+        raise NotFound()
+    return job
 
 
 def _int_id(value) -> int:
@@ -292,3 +318,81 @@ def centres_managed(scope: AccessScope) -> QuerySet[Centre]:
     if not centre_ids:
         raise ActionForbidden()
     return Centre.objects.filter(pk__in=centre_ids).order_by("name")
+
+
+# The centre's own programmes: groups and devices are the centre's business. Its staff see them; everyone else
+# (schools, coordinators, other centres) is answered "not found", as for a case they cannot see.
+
+
+def centres_staffed(scope: AccessScope) -> list[int]:
+    """The centres whose staff the caller is (animator or manager): held on the centre, never globally."""
+    return scope.centres_with(Action.LOG_CONTACT)
+
+
+def centres_run(scope: AccessScope) -> list[int]:
+    """The centres the caller manages: they create and close groups and keep the device inventory."""
+    return scope.centres_with(Action.ASSIGN)
+
+
+def require_centre_staff(scope: AccessScope) -> None:
+    """For the programme pages and list endpoints: not found for whoever staffs no centre."""
+    if not centres_staffed(scope):
+        raise NotFound()
+
+
+def groups_visible_to(scope: AccessScope) -> QuerySet[TutoringGroup]:
+    return TutoringGroup.objects.filter(centre_id__in=centres_staffed(scope))
+
+
+def group_for(scope: AccessScope, group_id, *, manage: bool = False) -> TutoringGroup:
+    """A group of the caller's centres; forbidden to change (`manage`) for whoever does not run the centre."""
+    group = groups_visible_to(scope).select_related("centre").filter(pk=_int_id(group_id)).first()
+    if group is None:
+        raise NotFound()
+    if manage and group.centre_id not in centres_run(scope):
+        raise ActionForbidden()
+    return group
+
+
+def may_take_register(scope: AccessScope, group: TutoringGroup, animator_ids: set[int]) -> bool:
+    """One of the group's animators, or a manager of its centre."""
+    return group.centre_id in centres_run(scope) or scope.user_id in animator_ids
+
+
+def session_for(scope: AccessScope, session_id, *, register: bool = False) -> GroupSession:
+    """A session of a visible group; forbidden to take its register for staff who neither lead it nor run the
+    centre."""
+    session = (
+        GroupSession.objects.filter(group__centre_id__in=centres_staffed(scope), pk=_int_id(session_id))
+        .select_related("group__centre")
+        .first()
+    )
+    if session is None:
+        raise NotFound()
+    if register:
+        animator_ids = set(session.group.animators.values_list("pk", flat=True))
+        if not may_take_register(scope, session.group, animator_ids):
+            raise ActionForbidden()
+    return session
+
+
+def devices_visible_to(scope: AccessScope) -> QuerySet[Device]:
+    return Device.objects.filter(centre_id__in=centres_staffed(scope))
+
+
+def device_for(scope: AccessScope, device_id) -> Device:
+    device = devices_visible_to(scope).select_related("centre").filter(pk=_int_id(device_id)).first()
+    if device is None:
+        raise NotFound()
+    return device
+
+
+def loans_visible_to(scope: AccessScope) -> QuerySet[DeviceLoan]:
+    return DeviceLoan.objects.filter(device__centre_id__in=centres_staffed(scope))
+
+
+def loan_for(scope: AccessScope, loan_id) -> DeviceLoan:
+    loan = loans_visible_to(scope).select_related("device", "case").filter(pk=_int_id(loan_id)).first()
+    if loan is None:
+        raise NotFound()
+    return loan

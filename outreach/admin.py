@@ -7,19 +7,40 @@ access log; an admin form editing `status` or `centre` directly would bypass all
 
 import copy
 
+from axes.utils import reset as axes_reset
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from outreach.access import access_scope
-from outreach.models import AccessLog, Case, CaseEvent, CaseReason, Centre, Neighbourhood, NeighbourhoodPostcode
+from outreach.audit import record_list_read
+from outreach.mfa import mfa_reset
+from outreach.models import (
+    AccessLog,
+    Case,
+    CaseEvent,
+    CaseReason,
+    Centre,
+    Neighbourhood,
+    NeighbourhoodPostcode,
+    Street,
+)
+from outreach.offboarding import open_caseload, staff_offboard
 from outreach.roles import ROLE_LABELS, ROLE_ORGANISATION, Role
+from outreach.selectors import centre_staff
 from outreach.services import role_grant, role_revoke
-from schools.models import School
+from outreach.streets import read_street_list
+from schools.domain_errors import DomainError
+from schools.models import Guardian, Pupil, School
 
 User = get_user_model()
 
@@ -35,6 +56,37 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class LoggedReadsAdminMixin:
+    """Every list and page that shows pupils is an access-log entry with the cases it showed, as on the site."""
+
+    def cases_shown(self, objects) -> list:
+        return [obj.pk for obj in objects]
+
+    def _log(self, request, *, what: str, objects, search: str = "", pupil_id: int | None = None) -> None:
+        record_list_read(
+            user=request.user, what=what, case_ids=self.cases_shown(objects), search=search, pupil_id=pupil_id
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)  # type: ignore[misc]
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            model = self.model._meta.model_name  # type: ignore[attr-defined]
+            self._log(
+                request, what=f"admin_{model}_list", objects=changelist.result_list, search=request.GET.get("q", "")
+            )
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        shown = getattr(response, "context_data", {}).get("original")
+        if shown is not None:
+            model = self.model._meta.model_name  # type: ignore[attr-defined]
+            pupil_id = shown.pk if isinstance(shown, Pupil) else shown.pupil_id
+            self._log(request, what=f"admin_{model}", objects=[shown], pupil_id=pupil_id)
+        return response
 
 
 # Reference data -------------------------------------------------------------------------------------------------
@@ -64,6 +116,51 @@ class NeighbourhoodAdmin(admin.ModelAdmin):
         return ", ".join(sorted(centre.name for centre in obj.centres.all())) or "—"
 
 
+class StreetListForm(forms.Form):
+    file = forms.FileField(
+        label=_("Street list (CSV)"),
+        help_text=_(
+            "The Base Adresse Nationale's columns (numero, nom_voie, code_postal…) with one more, quartier, naming "
+            "a neighbourhood Radar knows. The streets of every neighbourhood named replace the ones on record."
+        ),
+    )
+
+
+@admin.register(Street)
+class StreetAdmin(admin.ModelAdmin):
+    list_display = ("name", "postcode", "number_from", "number_to", "neighbourhood")
+    list_filter = ("neighbourhood",)
+    search_fields = ("name", "postcode")
+    list_select_related = ("neighbourhood",)
+    change_list_template = "admin/outreach/street/change_list.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_view)
+        return [path("import/", view, name="outreach_street_import"), *super().get_urls()]
+
+    def import_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = StreetListForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                report = read_street_list(form.cleaned_data["file"])
+            except ValidationError as error:
+                form.add_error("file", error)
+            else:
+                messages.success(
+                    request,
+                    _("%(streets)d streets of %(neighbourhoods)d neighbourhoods imported from %(rows)d rows.")
+                    % {"streets": report.streets, "neighbourhoods": len(report.neighbourhoods), "rows": report.rows},
+                )
+                for line, message in report.errors[:20]:
+                    left_out = _("Line %(line)d left out: %(message)s") % {"line": line, "message": message}
+                    messages.warning(request, left_out)
+                return redirect(reverse("admin:outreach_street_changelist"))
+        context = {**self.admin_site.each_context(request), "form": form, "opts": self.model._meta}
+        return render(request, "admin/outreach/street/import.html", context, status=400 if form.errors else 200)
+
+
 @admin.register(Centre)
 class CentreAdmin(admin.ModelAdmin):
     list_display = ("name", "address", "neighbourhood_list")
@@ -88,7 +185,7 @@ class CaseReasonInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CaseAdmin(LoggedReadsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("reference", "status", "school", "centre", "flagged_at", "outcome")
     list_filter = ("status", "urgency", "outcome", "school", "centre")
     list_select_related = ("school", "centre")
@@ -116,6 +213,32 @@ class CaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         ),
     )
     inlines = [CaseReasonInline]
+
+
+class GuardianInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Guardian
+    extra = 0
+    fields = ("name", "relationship", "phone", "email", "language", "interpreter_needed")
+
+
+@admin.register(Pupil)
+class PupilAdmin(LoggedReadsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: a correction goes through the services (contact details, flag), which write the timeline."""
+
+    list_display = ("external_ref", "last_name", "first_name", "school", "level", "class_name")
+    list_filter = ("level", "school")
+    list_select_related = ("school",)
+    search_fields = ("external_ref", "last_name", "first_name")
+    fieldsets = (
+        (None, {"fields": ("school", "external_ref", "first_name", "last_name", "birth_date", "sex")}),
+        (_("Schooling"), {"fields": ("level", "class_name")}),
+        (_("Address"), {"fields": ("address", "postcode", "city", "neighbourhood")}),
+        (_("Record"), {"fields": ("created_at", "updated_at", "anonymised_at")}),
+    )
+    inlines = [GuardianInline]
+
+    def cases_shown(self, objects) -> list:
+        return list(Case.objects.filter(pupil__in=list(objects)).values_list("pk", flat=True))
 
 
 @admin.register(CaseEvent)
@@ -221,6 +344,7 @@ if admin.site.is_registered(User):
 @admin.register(User)
 class RadarUserAdmin(UserAdmin):
     form = RoleUserChangeForm
+    actions = ["unlock_logins", "offboard", "reset_second_factor"]
     readonly_fields = (*UserAdmin.readonly_fields, "current_roles")
     fieldsets = (
         *UserAdmin.fieldsets,
@@ -232,6 +356,63 @@ class RadarUserAdmin(UserAdmin):
             },
         ),
     )
+
+    @admin.action(description=_("Unlock logins (clear failed attempts)"))
+    def unlock_logins(self, request, queryset) -> None:
+        for user in queryset:
+            axes_reset(username=user.get_username())
+        self.message_user(request, _("Logins unlocked for %(count)d account(s).") % {"count": queryset.count()})
+
+    @admin.action(description=_("Reset the second factor (lost phone)"))
+    def reset_second_factor(self, request, queryset) -> None:
+        for user in queryset:
+            mfa_reset(actor=request.user, user=user)
+        self.message_user(
+            request,
+            _("Second factor reset for %(count)d account(s): each sets it up again at the next login.")
+            % {"count": queryset.count()},
+        )
+
+    @admin.action(description=_("Deactivate (staff leaving): hand over, revoke roles and tokens"))
+    def offboard(self, request, queryset):
+        """One step: a confirmation page offering a colleague per centre for the open cases, then the service."""
+        if queryset.count() != 1:
+            self.message_user(request, _("Deactivate one account at a time."), messages.WARNING)
+            return None
+        user = queryset.get()
+        caseload = open_caseload(user)
+        rows = [
+            (centre, count, centre_staff(centre).exclude(pk=user.pk).order_by("username")) for centre, count in caseload
+        ]
+        if "confirm" not in request.POST:
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Deactivate %(name)s") % {"name": user.get_username()},
+                "subject": user,
+                "rows": rows,
+                "opts": self.model._meta,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/offboard.html", context)
+        handovers = {}
+        for centre, _count, colleagues in rows:
+            chosen = request.POST.get(f"handover_{centre.pk}")
+            if chosen:
+                handovers[centre.pk] = colleagues.get(pk=int(chosen))
+        try:
+            done = staff_offboard(actor=request.user, user=user, handovers=handovers)
+        except DomainError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return None
+        self.message_user(
+            request,
+            _(
+                "%(name)s is deactivated: roles and API tokens revoked, %(moved)d open case(s) handed over, "
+                "%(left)d left to hand over from the centre's handover page."
+            )
+            % {"name": user.get_username(), "moved": done.handed_over, "left": done.left_open},
+        )
+        return None
 
     @admin.display(description=_("current roles"))
     def current_roles(self, obj) -> str:

@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import models
 from django.db.models import (
     Avg,
     Count,
@@ -29,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from outreach.access import AccessScope, cases_visible_to
+from outreach.folding import fold
 from outreach.models import (
     OPEN_STATUSES,
     Case,
@@ -42,6 +44,7 @@ from outreach.models import (
 )
 from outreach.reports import outcome_report
 from outreach.selectors import overdue_conditions, overdue_q, with_overdue
+from outreach.streets import street_neighbourhoods
 
 DEADLINES = ("triage", "acceptance", "first_contact", "no_contact", "family_notice")
 DEADLINE_NAMES = {
@@ -118,40 +121,72 @@ def late_acceptances(cases: QuerySet[Case], now: datetime | None = None) -> Quer
     )
 
 
+class Basis(models.TextChoices):
+    """Why a centre is suggested for a pupil."""
+
+    NEIGHBOURHOOD = "neighbourhood"
+    STREET = "street"
+    POSTCODE = "postcode"
+
+
+@dataclass
+class Suggestion:
+    centres: list[Centre]
+    basis: Basis | None = None
+    # The neighbourhood that decided, when one did (never the street: triage shows no address).
+    neighbourhood: str = ""
+
+
 @dataclass
 class Coverage:
     """Every centre, and which ones cover which neighbourhood and postcode, loaded once for a whole page.
 
-    `suggest` answers like selectors.centres_covering, without a query per pupil."""
+    `suggest` answers like selectors.centres_covering, without a query per pupil, and says why."""
 
     centres: list[Centre] = field(default_factory=list)
+    names: dict[int, str] = field(default_factory=dict)
+    by_neighbourhood: dict[int, set[int]] = field(default_factory=dict)
     by_name: dict[str, set[int]] = field(default_factory=dict)
     by_postcode: dict[str, set[int]] = field(default_factory=dict)
+    by_address: dict[tuple[str, str], int] = field(default_factory=dict)
 
-    def suggest(self, *, neighbourhood_name: str, postcode: str) -> list[Centre]:
-        name, postcode = (neighbourhood_name or "").strip().casefold(), (postcode or "").strip()
-        if name and name in self.by_name:
-            centre_ids = self.by_name[name]
-        elif postcode:
-            centre_ids = self.by_postcode.get(postcode, set())
+    def load_streets(self, pupils) -> None:
+        """The street list's answer for these pupils' addresses: one query for the page, whatever its pupils."""
+        self.by_address = street_neighbourhoods((pupil.address, pupil.postcode) for pupil in pupils if pupil.address)
+
+    def _named(self, pupil) -> set[int]:
+        return self.by_name.get(fold(pupil.neighbourhood), set())
+
+    def suggest(self, pupil) -> Suggestion:
+        if neighbourhood_ids := self._named(pupil):
+            basis, decided = Basis.NEIGHBOURHOOD, neighbourhood_ids
+        elif (street := self.by_address.get((pupil.address, pupil.postcode))) is not None:
+            basis, decided = Basis.STREET, {street}
+        elif postcode_ids := self.by_postcode.get((pupil.postcode or "").strip(), set()):
+            basis, decided = Basis.POSTCODE, postcode_ids
         else:
-            centre_ids = set()
-        return [centre for centre in self.centres if centre.pk in centre_ids]
+            return Suggestion(centres=[])
+        centre_ids = set().union(*(self.by_neighbourhood.get(pk, set()) for pk in decided))
+        names = sorted(self.names[pk] for pk in decided)
+        return Suggestion(
+            centres=[centre for centre in self.centres if centre.pk in centre_ids],
+            basis=basis,
+            neighbourhood=", ".join(names) if basis != Basis.POSTCODE else "",
+        )
 
 
 def coverage() -> Coverage:
     """Four queries whatever the number of pupils: centres, neighbourhoods, who covers what, postcodes."""
-    centres = list(Centre.objects.order_by("name", "pk"))
-    covering: dict[int, set[int]] = {}
+    result = Coverage(centres=list(Centre.objects.order_by("name", "pk")))
     for neighbourhood_id, centre_id in Centre.neighbourhoods.through.objects.values_list(
         "neighbourhood_id", "centre_id"
     ):
-        covering.setdefault(neighbourhood_id, set()).add(centre_id)
-    result = Coverage(centres=centres)
+        result.by_neighbourhood.setdefault(neighbourhood_id, set()).add(centre_id)
     for neighbourhood_id, name in Neighbourhood.objects.values_list("pk", "name"):
-        result.by_name.setdefault(name.strip().casefold(), set()).update(covering.get(neighbourhood_id, set()))
+        result.names[neighbourhood_id] = name
+        result.by_name.setdefault(fold(name), set()).add(neighbourhood_id)
     for neighbourhood_id, postcode in NeighbourhoodPostcode.objects.values_list("neighbourhood_id", "postcode"):
-        result.by_postcode.setdefault(postcode.strip(), set()).update(covering.get(neighbourhood_id, set()))
+        result.by_postcode.setdefault(postcode.strip(), set()).add(neighbourhood_id)
     return result
 
 
@@ -230,9 +265,9 @@ def first_contact_delays(cases: QuerySet[Case], months: list[date]) -> list[dict
     return rows
 
 
-def outcomes_by(*, scope: AccessScope, group_by: str, since: date) -> list[dict]:
+def outcomes_by(*, scope: AccessScope, group_by: str, since: date, among: QuerySet[Case] | None = None) -> list[dict]:
     """Closed cases per centre or school and outcome since a date: reports.outcome_report, one query."""
-    return outcome_report(scope=scope, group_by=group_by, closed_from=since, closed_to=None)
+    return outcome_report(scope=scope, group_by=group_by, closed_from=since, closed_to=None, among=among)
 
 
 def overdue_by_deadline(cases: QuerySet[Case], now: datetime | None = None) -> dict[str, int]:
@@ -274,13 +309,14 @@ def attendance_before_after(cases: QuerySet[Case]) -> dict:
     return {"schools": schools, "overall": overall}
 
 
-def figures(scope: AccessScope, now: datetime | None = None) -> dict:
-    """Every figure of the dashboard, computed at `computed_at` and kept RADAR_DASHBOARD_CACHE_SECONDS.
+def figures(scope: AccessScope, now: datetime | None = None, cases: QuerySet[Case] | None = None) -> dict:
+    """Every figure of the dashboard, for `cases` (the dashboard's filters applied to what the caller sees) or all
+    the caller sees, computed at `computed_at` and kept RADAR_DASHBOARD_CACHE_SECONDS.
 
-    The cache key is the visibility filter itself (the SQL of `cases_visible_to`), so callers who see the same
-    cases (every coordinator) share one entry and nobody is shown figures of cases they cannot see."""
+    The cache key is the cases' SQL (visibility and filters), so callers who see the same cases (every coordinator)
+    share one entry and nobody is shown figures of cases they cannot see."""
     now = now or timezone.now()
-    cases = cases_visible_to(scope)
+    cases = cases_visible_to(scope) if cases is None else cases
     seconds = settings.RADAR_DASHBOARD_CACHE_SECONDS
     key = "radar:dashboard:" + hashlib.sha256(str(cases.query).encode()).hexdigest()
     if seconds > 0:
@@ -296,8 +332,8 @@ def figures(scope: AccessScope, now: datetime | None = None) -> dict:
         "delays": first_contact_delays(cases, months),
         "overdue": overdue_by_deadline(cases, now),
         "attendance": attendance_before_after(cases),
-        "outcomes_by_centre": outcomes_by(scope=scope, group_by="centre", since=months[0]),
-        "outcomes_by_school": outcomes_by(scope=scope, group_by="school", since=months[0]),
+        "outcomes_by_centre": outcomes_by(scope=scope, group_by="centre", since=months[0], among=cases),
+        "outcomes_by_school": outcomes_by(scope=scope, group_by="school", since=months[0], among=cases),
     }
     if seconds > 0:
         cache.set(key, result, seconds)

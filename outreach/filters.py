@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from outreach.access import AccessScope, request_scope
+from outreach.audit import about_case
 from outreach.models import OPEN_STATUSES, AccessAction, AccessLog, Case, CaseReason, Centre, Reason, Status, Urgency
 from outreach.selectors import centre_staff, overdue_q
 from schools.models import School
@@ -137,7 +138,9 @@ class CaseFilter(StrictFilterSet):
             | Q(pupil__first_name__icontains=value)
             | Q(pupil__external_ref__iexact=value)
         )
-        return queryset.filter(Q(reference__iexact=value) | (self.scope.holds(Action.VIEW_IDENTITY) & by_identity))
+        # An anonymised case is kept for the figures only: no search finds it.
+        matches = Q(reference__iexact=value) | (self.scope.holds(Action.VIEW_IDENTITY) & by_identity)
+        return queryset.filter(matches, anonymised_at__isnull=True)
 
     def offer_choices(self) -> None:
         """For a page: the schools, centres and animators the caller's cases can be narrowed to, as lists to pick
@@ -192,7 +195,7 @@ class CaseFilter(StrictFilterSet):
 
 class AccessLogFilter(StrictFilterSet):
     user = IntegerFilter(field_name="user_id")
-    case = django_filters.UUIDFilter(field_name="case_id")
+    case = django_filters.UUIDFilter(method="filter_case")
     action = django_filters.ChoiceFilter(choices=AccessAction.choices)
     from_ = django_filters.DateFilter(field_name="at", lookup_expr="date__gte")
     to = django_filters.DateFilter(field_name="at", lookup_expr="date__lte")
@@ -200,6 +203,10 @@ class AccessLogFilter(StrictFilterSet):
     class Meta:
         model = AccessLog
         fields = []
+
+    def filter_case(self, queryset, name, value):
+        """The case's own entries and the lists that showed it: who has seen this pupil."""
+        return queryset.filter(about_case(pk=value))
 
 
 # `from` is a Python keyword: the filter is declared as `from_` and published under its real name.

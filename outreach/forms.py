@@ -18,17 +18,18 @@ from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from outreach.models import (
+    SUPPORT_KINDS_OFFERED,
     AccessAction,
     Case,
     CaseEvent,
     Centre,
     Contact,
     FamilyNotice,
+    FamilyRequest,
     Outcome,
     Reason,
     ReturnConfirmation,
     Support,
-    SupportKind,
     TutoringSession,
     Urgency,
 )
@@ -144,8 +145,9 @@ class RouteForm(StepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        pupil = self.case.pupil
         suggestions = centres_covering(
-            neighbourhood_name=self.case.pupil.neighbourhood, postcode=self.case.pupil.postcode
+            neighbourhood_name=pupil.neighbourhood, postcode=pupil.postcode, address=pupil.address
         )
         if len(suggestions) == 1:
             self.fields["centre"].initial = suggestions[0].pk
@@ -240,7 +242,7 @@ class SupportsField(forms.MultipleChoiceField):
     `[{"kind", "detail"}]`. Either way the form gives `[{"kind", "detail"}]`."""
 
     def __init__(self, **kwargs):
-        super().__init__(choices=SupportKind.choices, widget=forms.CheckboxSelectMultiple, **kwargs)
+        super().__init__(choices=SUPPORT_KINDS_OFFERED, widget=forms.CheckboxSelectMultiple, **kwargs)
 
     def to_python(self, value):
         if not value:
@@ -323,7 +325,7 @@ class TutoringForm(StepForm):
 
 
 class SupportForm(StepForm):
-    kind = model_field(Support, "kind", label=_("Support"))
+    kind = forms.ChoiceField(label=_("Support"), choices=SUPPORT_KINDS_OFFERED)
     detail = model_field(Support, "detail", label=_("Detail (partner, device…)"))
     provided_on = model_field(Support, "provided_on", label=_("Provided on"), widget=date_input())
 
@@ -611,3 +613,15 @@ class AccessLogFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["from"] = forms.DateField(label=_("From (date)"), required=False, widget=date_input())
         self.fields["to"] = forms.DateField(label=_("To"), required=False, widget=date_input())
+
+
+class FamilyRequestForm(forms.Form):
+    kind = model_field(
+        FamilyRequest, "kind", label=_("Which right does the family exercise?"), widget=forms.RadioSelect
+    )
+    received_on = model_field(FamilyRequest, "received_on", label=_("Received on"), widget=date_input())
+
+
+class FamilyRequestAnswerForm(forms.Form):
+    decision = model_field(FamilyRequest, "decision", label=_("Decision"), required=True, widget=forms.RadioSelect)
+    response = model_field(FamilyRequest, "response", label=_("What was done"), required=True, widget=text_area(4))

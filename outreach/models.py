@@ -5,11 +5,12 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from outreach.folding import fold, street_key
 from schools.models import Pupil, School
 from schools.permissions import CASE_PERMISSIONS
 from schools.validators import (
@@ -119,10 +120,21 @@ class SupportKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# Devices lent were support ticks until loans (DeviceLoan) replaced them: kept as history, no longer offered.
+DEVICE_SUPPORT_KINDS = (SupportKind.DEVICE_PC, SupportKind.DEVICE_TABLET, SupportKind.DEVICE_SMARTPHONE)
+SUPPORT_KINDS_OFFERED = [(value, label) for value, label in SupportKind.choices if value not in DEVICE_SUPPORT_KINDS]
+
+
 class Attendance(models.TextChoices):
     FULL = "full", _("Attending fully")
     PARTIAL = "partial", _("Attending partly")
     NONE = "none", _("Not attending")
+
+
+class Presence(models.TextChoices):
+    PRESENT = "present", _("Present")
+    ABSENT = "absent", _("Absent")
+    EXCUSED = "excused", _("Excused")
 
 
 class NoticeChannel(models.TextChoices):
@@ -133,8 +145,14 @@ class NoticeChannel(models.TextChoices):
     SMS = "sms", _("Text message")
 
 
+# A neighbourhood's name as schools write it, folded ("lille sud" is "Lille-Sud"): pupils are matched on it.
+neighbourhood_key = fold
+
+
 class Neighbourhood(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
+    # neighbourhood_key(name), kept by save(): a pupil's neighbourhood is matched on it through an index.
+    key = models.CharField(_("matching key"), max_length=120, db_index=True, editable=False, default="")
     is_qpv = models.BooleanField(_("priority neighbourhood (QPV)"), default=False)
 
     class Meta:
@@ -144,6 +162,13 @@ class Neighbourhood(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.key = neighbourhood_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "key"}
+        super().save(*args, **kwargs)
 
 
 class NeighbourhoodPostcode(models.Model):
@@ -159,6 +184,38 @@ class NeighbourhoodPostcode(models.Model):
 
     def __str__(self) -> str:
         return self.postcode
+
+
+class Street(models.Model):
+    """A street, or a stretch of its numbers, that lies in a neighbourhood: it turns an address into a neighbourhood
+    when the school gave none Radar knows. Imported from a list in the Base Adresse Nationale's columns."""
+
+    neighbourhood = models.ForeignKey(Neighbourhood, on_delete=models.CASCADE, related_name="streets")
+    name = models.CharField(_("street"), max_length=200)
+    # The name folded as outreach.streets.street_key folds an address, so that a match is one indexed lookup.
+    name_key = models.CharField(max_length=200, editable=False)
+    postcode = models.CharField(_("postcode"), max_length=10)
+    number_from = models.PositiveIntegerField(_("from number"), null=True, blank=True)
+    number_to = models.PositiveIntegerField(_("to number"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("street")
+        verbose_name_plural = _("streets")
+        ordering = ["postcode", "name", "number_from"]
+        indexes = [models.Index(fields=["postcode", "name_key"], name="street_postcode_name")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(number_from__isnull=True) | Q(number_to__isnull=True) | Q(number_from__lte=F("number_to")),
+                name="street_numbers_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.postcode}"
+
+    def save(self, *args, **kwargs):
+        self.name_key = street_key(self.name)
+        super().save(*args, **kwargs)
 
 
 class Centre(models.Model):
@@ -266,6 +323,12 @@ class Case(models.Model):
             models.Index(fields=["school", "next_deadline_at", "id"], name="case_school_deadline_idx"),
             models.Index(fields=["centre", "next_step_due_on"], name="case_centre_next_step_idx"),
             models.Index(fields=["school", "details_to_check_since"], name="case_school_details_check_idx"),
+            # What retention looks at every day: closed cases not anonymised yet, oldest closure first.
+            models.Index(
+                fields=["closed_at"],
+                condition=Q(status="closed", anonymised_at__isnull=True),
+                name="case_retention_due_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -450,6 +513,11 @@ class TutoringSession(models.Model):
     attended = models.BooleanField(_("attended"), default=True)
     notes = models.TextField(_("notes"), blank=True, max_length=NOTE_LENGTH, validators=NOTE)
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+    # A line of a group's register; empty for a one-to-one session. `attended` is then true for "present" only.
+    group_session = models.ForeignKey(
+        "GroupSession", on_delete=models.PROTECT, null=True, blank=True, related_name="attendance"
+    )
+    presence = models.CharField(_("presence"), max_length=8, choices=Presence.choices, blank=True)
 
     class Meta:
         verbose_name = _("tutoring session")
@@ -461,6 +529,13 @@ class TutoringSession(models.Model):
                 name="tutoring_duration_in_range", condition=TUTORING_MINUTES.check("duration_minutes")
             ),
             models.CheckConstraint(name="tutoring_not_too_early", condition=not_too_early("on")),
+            models.UniqueConstraint(fields=["group_session", "case"], name="tutoring_one_line_per_member"),
+            models.CheckConstraint(
+                name="tutoring_register_line_complete",
+                condition=Q(group_session__isnull=True, presence="")
+                | Q(group_session__isnull=False, presence=Presence.PRESENT, attended=True)
+                | Q(group_session__isnull=False, presence__in=[Presence.ABSENT, Presence.EXCUSED], attended=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -558,6 +633,15 @@ class EventKind(models.TextChoices):
     HANDED_OVER = "handed_over", _("Handed over")
     DETAILS_TO_CHECK = "details_to_check", _("Contact details to check, asked of the school")
     DETAILS_UPDATED = "details_updated", _("Contact details updated")
+    ANONYMISED = "anonymised", _("Anonymised")
+    FAMILY_REQUEST = "family_request", _("Family request recorded")
+    FAMILY_REQUEST_ANSWERED = "family_request_done", _("Family request answered")
+    GROUP_JOINED = "group_joined", _("Joined a tutoring group")
+    GROUP_LEFT = "group_left", _("Left a tutoring group")
+    ATTENDANCE_CORRECTED = "attendance_corrected", _("Attendance corrected")
+    DEVICE_LENT = "device_lent", _("Device lent")
+    DEVICE_RETURNED = "device_returned", _("Device returned")
+    DEVICE_GIVEN = "device_given", _("Device given to the family")
 
 
 class CaseEvent(AppendOnlyModel):
@@ -591,6 +675,7 @@ class AccessAction(models.TextChoices):
     WRITE = "write", _("Write")
     REVEAL = "reveal", _("Reveal identity")
     EXPORT = "export", _("Export")
+    READ_LIST = "read_list", _("Read a list")
 
 
 class AccessLog(AppendOnlyModel):
@@ -620,6 +705,23 @@ class AccessLog(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.action} {self.what}"
+
+
+class AccessedCase(models.Model):
+    """The cases one list read showed (a page of the case list, a search, triage, an export): written in one
+    multi-row INSERT with its access-log entry, so "who has seen this pupil" is one indexed query."""
+
+    access_log = models.ForeignKey(AccessLog, on_delete=models.CASCADE, related_name="cases_shown", db_index=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("case shown")
+        verbose_name_plural = _("cases shown")
+        indexes = [models.Index(fields=["case", "access_log"], name="accessedcase_case_idx")]
+        constraints = [models.UniqueConstraint(fields=["access_log", "case"], name="accessedcase_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.access_log_id} {self.case_id}"
 
 
 class SubmissionToken(models.Model):
@@ -655,3 +757,500 @@ class TodoVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class RetentionRun(models.Model):
+    """One completed run of `apply_retention` (dry runs are not recorded): the dashboard says when the last one
+    finished, so a retention that stopped running is noticed."""
+
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), db_index=True)
+    pupils_anonymised = models.PositiveIntegerField(_("pupils anonymised"))
+    cases_anonymised = models.PositiveIntegerField(_("cases anonymised"))
+    access_log_purged = models.PositiveIntegerField(_("access-log entries purged"))
+
+    class Meta:
+        verbose_name = _("retention run")
+        verbose_name_plural = _("retention runs")
+        ordering = ["-finished_at"]
+
+    def __str__(self) -> str:
+        return f"{self.finished_at:%Y-%m-%d %H:%M}"
+
+
+class NotificationPreference(models.Model):
+    """What a user chose to receive by email. No row: the defaults (the daily digest on)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    daily_digest = models.BooleanField(_("receive the daily digest"), default=True)
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} digest={self.daily_digest}"
+
+
+class AlertKind(models.TextChoices):
+    VOLUME = "volume", _("Far more pupils read than usual")
+    AFTER_HOURS = "after_hours", _("Identity revealed outside working hours")
+    CLOSED_CASE = "closed_case", _("Closed cases read")
+
+
+class AccessAlert(models.Model):
+    """An unusual pattern in one account's reads on one day (CNIL 2021-122), with the access-log rows behind it,
+    until a coordinator reviews it."""
+
+    kind = models.CharField(_("kind"), max_length=12, choices=AlertKind.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField(_("day"))
+    # What was counted (pupils read, reveals, closed cases read), and the account's usual count for volume alerts.
+    count = models.PositiveIntegerField(_("count"))
+    usual = models.FloatField(_("usual count"), null=True, blank=True)
+    entries = models.ManyToManyField(AccessLog, through="AccessAlertEntry", related_name="+")
+    created_at = models.DateTimeField(_("raised at"))
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    review_note = models.TextField(_("review note"), blank=True, max_length=NOTE_LENGTH, validators=NOTE)
+
+    class Meta:
+        verbose_name = _("access alert")
+        verbose_name_plural = _("access alerts")
+        indexes = [models.Index(fields=["reviewed_at", "-day"], name="accessalert_review_day_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "user", "day"], name="accessalert_one_per_kind_user_day"),
+            models.CheckConstraint(name="accessalert_kind_valid", condition=Q(kind__in=AlertKind.values)),
+            models.CheckConstraint(
+                name="accessalert_reviewed_by_someone",
+                condition=Q(reviewed_at__isnull=True, reviewed_by__isnull=True)
+                | Q(reviewed_at__isnull=False, reviewed_by__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.user_id} {self.day}"
+
+
+class AccessAlertEntry(models.Model):
+    """One access-log row behind an alert. Goes with the row when retention purges it."""
+
+    alert = models.ForeignKey(AccessAlert, on_delete=models.CASCADE, related_name="entry_links")
+    access_log = models.ForeignKey(AccessLog, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("row behind an access alert")
+        verbose_name_plural = _("rows behind access alerts")
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "access_log"], name="accessalertentry_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id} {self.access_log_id}"
+
+
+class NoticeLanguage(models.TextChoices):
+    """The languages the family information notice is written in: French, and the languages guardians speak at home
+    most often in Radar. Each named in itself, as a family chooses it."""
+
+    FRENCH = "fr", "Français"
+    ARABIC = "ar", "العربية"
+    ENGLISH = "en", "English"
+    TURKISH = "tr", "Türkçe"
+    PORTUGUESE = "pt", "Português"
+    SPANISH = "es", "Español"
+    ROMANIAN = "ro", "Română"
+    DARI = "prs", "دری"
+
+
+# Written right to left.
+RTL_NOTICE_LANGUAGES = (NoticeLanguage.ARABIC, NoticeLanguage.DARI)
+
+
+class FamilyNoticeText(models.Model):
+    """The information notice given to families (GDPR art. 14), one text per language, edited by the coordinators.
+    `{college}`, `{centre}`, `{reference}`, `{publisher}`, `{dpo}` and `{retention_months}` are filled in when a
+    case's notice is printed."""
+
+    language = models.CharField(_("language"), max_length=3, choices=NoticeLanguage.choices, unique=True)
+    text = models.TextField(_("text"), max_length=20000)
+    updated_at = models.DateTimeField(_("updated at"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("family information notice")
+        verbose_name_plural = _("family information notices")
+        constraints = [
+            models.CheckConstraint(
+                name="familynoticetext_language_valid", condition=Q(language__in=NoticeLanguage.values)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.language
+
+
+class IntegrationToken(models.Model):
+    """A school information system's access to the API: named, expiring, and owned by the school, so it survives
+    the departure of whoever created it. It acts through its own account (`account`, which cannot log in), which
+    holds only the right to flag pupils and read the school's cases: the access log names it."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="integration_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    account = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="integration")
+    digest = models.CharField(_("digest"), max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("integration token")
+        verbose_name_plural = _("integration tokens")
+        ordering = ["school", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")), name="integration_expires_after"
+            ),
+            models.UniqueConstraint(
+                fields=["school", "name"], condition=Q(revoked_at__isnull=True), name="integration_name_unique_live"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.school})"
+
+    def is_live(self, now: datetime) -> bool:
+        return self.revoked_at is None and self.expires_at > now
+
+
+class GroupMode(models.TextChoices):
+    AT_CENTRE = "at_centre", _("At the centre")
+    REMOTE = "remote", _("Remote")
+    AT_HOME = "at_home", _("At home")
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class TutoringGroup(models.Model):
+    """A CLAS group of a centre: who leads it, when it meets each week, which of the centre's cases attend."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="tutoring_groups")
+    name = models.CharField(_("name"), max_length=120)
+    mode = models.CharField(_("mode"), max_length=10, choices=GroupMode.choices)
+    # The weekly schedule: one slot a week, from which sessions are planned.
+    weekday = models.PositiveSmallIntegerField(_("day of the week"), choices=Weekday.choices)
+    starts_at = models.TimeField(_("starts at"))
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), validators=TUTORING_MINUTES.validators())
+    animators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="tutoring_groups", blank=True, verbose_name=_("animators")
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("tutoring group")
+        verbose_name_plural = _("tutoring groups")
+        ordering = ["name", "pk"]
+        indexes = [models.Index(fields=["centre", "name"], name="tutoringgroup_centre_idx")]
+        constraints = [
+            models.CheckConstraint(name="tutoringgroup_mode_valid", condition=Q(mode__in=GroupMode.values)),
+            models.CheckConstraint(name="tutoringgroup_weekday_valid", condition=Q(weekday__gte=0, weekday__lte=6)),
+            models.CheckConstraint(
+                name="tutoringgroup_duration_in_range", condition=TUTORING_MINUTES.check("duration_minutes")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GroupMembership(models.Model):
+    """A case in a group, from when it joined until it left: the history stays, a new stay is a new row."""
+
+    group = models.ForeignKey(TutoringGroup, on_delete=models.PROTECT, related_name="memberships")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="group_memberships")
+    joined_on = models.DateField(_("joined on"))
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("group membership")
+        verbose_name_plural = _("group memberships")
+        indexes = [models.Index(fields=["case", "group"], name="membership_case_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "case"], condition=Q(left_on__isnull=True), name="membership_one_current"
+            ),
+            models.CheckConstraint(
+                name="membership_left_after_joining", condition=Q(left_on__isnull=True) | Q(left_on__gte=F("joined_on"))
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} {self.case_id}"
+
+
+class GroupSession(models.Model):
+    """One meeting of a group: planned from its schedule or added ad hoc. Its register is the tutoring records
+    (TutoringSession rows) that point at it, one per member."""
+
+    group = models.ForeignKey(TutoringGroup, on_delete=models.PROTECT, related_name="sessions")
+    on = models.DateField(_("date"), validators=[not_before_earliest_date])
+    starts_at = models.TimeField(_("starts at"))
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), validators=TUTORING_MINUTES.validators())
+    planned = models.BooleanField(_("planned from the schedule"), default=True)
+    subjects = models.CharField(_("subjects"), max_length=200, blank=True)
+    register_taken_at = models.DateTimeField(_("register taken at"), null=True, blank=True)
+    register_taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("group session")
+        verbose_name_plural = _("group sessions")
+        ordering = ["on", "starts_at", "pk"]
+        indexes = [models.Index(fields=["on", "group"], name="groupsession_on_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "on", "starts_at"], name="groupsession_unique_slot"),
+            models.CheckConstraint(
+                name="groupsession_duration_in_range", condition=TUTORING_MINUTES.check("duration_minutes")
+            ),
+            models.CheckConstraint(name="groupsession_not_too_early", condition=not_too_early("on")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} {self.on}"
+
+
+# An attendance line's note: a few words, read on a phone.
+
+
+ATTENDANCE_NOTE_LENGTH = 200
+
+
+class DeviceKind(models.TextChoices):
+    TABLET = "tablet", _("Tablet")
+    COMPUTER = "computer", _("Computer")
+    SMARTPHONE = "smartphone", _("Smartphone")
+    MOBILE_INTERNET = "mobile_internet", _("4G key or box")
+
+
+class DeviceState(models.TextChoices):
+    AVAILABLE = "available", _("Available")
+    LENT = "lent", _("Lent")
+    GIVEN = "given", _("Given to a family")
+    OUT_OF_SERVICE = "out_of_service", _("Out of service")
+
+
+class Device(models.Model):
+    """A device of a centre's inventory, usually from a partner (Emmaüs Connect)."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="devices")
+    kind = models.CharField(_("kind"), max_length=16, choices=DeviceKind.choices)
+    reference = models.CharField(_("reference or serial number"), max_length=60)
+    partner = models.CharField(_("partner"), max_length=120, blank=True)
+    state = models.CharField(_("state"), max_length=16, choices=DeviceState.choices, default=DeviceState.AVAILABLE)
+    added_at = models.DateTimeField(_("added at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("device")
+        verbose_name_plural = _("devices")
+        ordering = ["kind", "reference"]
+        indexes = [models.Index(fields=["centre", "state", "kind"], name="device_centre_state_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "reference"], name="device_reference_unique"),
+            models.CheckConstraint(name="device_kind_valid", condition=Q(kind__in=DeviceKind.values)),
+            models.CheckConstraint(name="device_state_valid", condition=Q(state__in=DeviceState.values)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.reference}"
+
+
+class LoanEnd(models.TextChoices):
+    RETURNED = "returned", _("Returned")
+    GIVEN = "given", _("Given to the family for good")
+
+
+class DeviceLoan(models.Model):
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="loans")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="device_loans")
+    lent_on = models.DateField(_("lent on"), validators=PAST_DATE)
+    due_on = models.DateField(_("due back on"))
+    condition_out = models.CharField(_("condition at hand-over"), max_length=200)
+    # The reference read on the device at hand-over, as the family signed for it.
+    reference_out = models.CharField(_("reference at hand-over"), max_length=60)
+    lent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    ended_on = models.DateField(_("ended on"), null=True, blank=True, validators=PAST_DATE)
+    end = models.CharField(_("how it ended"), max_length=10, choices=LoanEnd.choices, blank=True)
+    condition_back = models.CharField(_("condition on return"), max_length=200, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("device loan")
+        verbose_name_plural = _("device loans")
+        ordering = ["-lent_on", "-pk"]
+        indexes = [
+            models.Index(fields=["case", "-lent_on"], name="deviceloan_case_idx"),
+            models.Index(fields=["ended_on", "due_on"], name="deviceloan_open_due_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["device"], condition=Q(ended_on__isnull=True), name="deviceloan_one_open"),
+            models.CheckConstraint(name="deviceloan_due_after_lent", condition=Q(due_on__gte=F("lent_on"))),
+            models.CheckConstraint(name="deviceloan_not_too_early", condition=not_too_early("lent_on")),
+            models.CheckConstraint(
+                name="deviceloan_end_complete",
+                condition=Q(ended_on__isnull=True, end="") | Q(ended_on__gte=F("lent_on"), end__in=LoanEnd.values),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} {self.lent_on}"
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to start")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(models.Model):
+    """A CSV file of flags imported in the background (outreach/imports.py), one committed chunk of rows at a time.
+
+    `rows` holds the file as read (number and cells of each row); `rows_done` counts the rows whose flags and
+    results are committed: a job resumed after its worker died starts there."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="import_jobs", verbose_name=_("school"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_jobs", verbose_name=_("imported by")
+    )
+    created_at = models.DateTimeField(_("created at"))
+    status = models.CharField(_("status"), max_length=8, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    rows = models.JSONField(_("rows read from the file"))
+    rows_total = models.PositiveIntegerField(_("rows"))
+    rows_done = models.PositiveIntegerField(_("rows imported"), default=0)
+    # Moved on at every committed chunk: a job pending or running whose heartbeat is old lost its worker.
+    heartbeat_at = models.DateTimeField(_("last progress at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    failure = models.TextField(_("why it failed"), blank=True)
+
+    class Meta:
+        verbose_name = _("CSV import")
+        verbose_name_plural = _("CSV imports")
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="importjob_status_heartbeat_idx")]
+        constraints = [
+            models.CheckConstraint(name="importjob_status_valid", condition=Q(status__in=ImportStatus.values)),
+            models.CheckConstraint(name="importjob_rows_done_in_range", condition=Q(rows_done__lte=F("rows_total"))),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ImportRowResult(models.Model):
+    """What became of one row of an import: the case flagged or found open, or the errors by column."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="results")
+    number = models.PositiveIntegerField(_("row"))
+    status = models.CharField(_("result"), max_length=8)
+    case = models.ForeignKey(Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    errors = models.JSONField(_("errors by column"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("imported row")
+        verbose_name_plural = _("imported rows")
+        ordering = ["job", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "number"], name="importrowresult_unique_row"),
+            models.CheckConstraint(
+                name="importrowresult_status_valid", condition=Q(status__in=["created", "existing", "error"])
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}: {self.status}"
+
+
+class FamilyRequestKind(models.TextChoices):
+    """The rights of GDPR articles 15 to 21 a family may exercise about their child's file."""
+
+    ACCESS = "access", _("Access (art. 15)")
+    RECTIFICATION = "rectification", _("Rectification (art. 16)")
+    ERASURE = "erasure", _("Erasure (art. 17)")
+    RESTRICTION = "restriction", _("Restriction (art. 18)")
+    OBJECTION = "objection", _("Objection (art. 21)")
+
+
+class FamilyRequestDecision(models.TextChoices):
+    GRANTED = "granted", _("Granted")
+    REFUSED = "refused", _("Refused, with the reason given to the family")
+
+
+class FamilyRequest(models.Model):
+    """A family's request about their child's data, recorded by a coordinator, answered within a month."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="family_requests", verbose_name=_("case"))
+    kind = models.CharField(_("right exercised"), max_length=14, choices=FamilyRequestKind.choices)
+    received_on = models.DateField(_("received on"), validators=PAST_DATE)
+    # One month after receipt (GDPR art. 12.3), kept so that "due soonest" is one indexed column.
+    due_on = models.DateField(_("answer due on"), editable=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"))
+    closed_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decision = models.CharField(_("decision"), max_length=8, choices=FamilyRequestDecision.choices, blank=True)
+    response = models.TextField(_("what was done"), blank=True, max_length=NOTE_LENGTH, validators=NOTE)
+
+    class Meta:
+        verbose_name = _("family request")
+        verbose_name_plural = _("family requests")
+        ordering = ["due_on", "pk"]
+        indexes = [
+            models.Index(fields=["due_on"], condition=Q(closed_at__isnull=True), name="familyrequest_open_due_idx"),
+            models.Index(fields=["case", "received_on"], name="familyrequest_case_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(name="familyrequest_kind_valid", condition=Q(kind__in=FamilyRequestKind.values)),
+            models.CheckConstraint(name="familyrequest_not_too_early", condition=not_too_early("received_on")),
+            models.CheckConstraint(name="familyrequest_due_after_receipt", condition=Q(due_on__gt=F("received_on"))),
+            models.CheckConstraint(
+                name="familyrequest_answered_has_decision",
+                condition=(
+                    Q(closed_at__isnull=True, closed_by__isnull=True, decision="", response="")
+                    | (
+                        Q(closed_at__isnull=False, closed_by__isnull=False, decision__in=FamilyRequestDecision.values)
+                        & ~Q(response="")
+                    )
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.received_on}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None

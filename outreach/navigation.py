@@ -25,6 +25,9 @@ def nav_items(request) -> dict:
     if scope.has_anywhere(Action.VIEW_SUMMARY):
         label = _("Caseload") if scope.centres_with(Action.LOG_CONTACT) else _("Cases")
         items.append((label, reverse("outreach:case_list")))
+    if scope.centres_with(Action.LOG_CONTACT):
+        items.append((_("Groups"), reverse("outreach:groups")))
+        items.append((_("Devices"), reverse("outreach:devices")))
     if scope.schools_with(Action.FLAG):
         items.append((_("Flag a pupil"), reverse("outreach:flag")))
         items.append((_("Import a CSV"), reverse("outreach:flag_upload")))
@@ -39,5 +42,9 @@ def nav_items(request) -> dict:
         items.append((_("Hand over"), reverse("outreach:handover")))
     if Action.VIEW_ACCESS_LOG in scope.global_perms:
         items.append((_("Access log"), reverse("outreach:access_log")))
+        items.append((_("Access alerts"), reverse("outreach:alerts")))
+    if scope.is_coordinator:
+        items.append((_("Family notice"), reverse("outreach:family_notice_texts")))
+        items.append((_("Family requests"), reverse("outreach:family_requests")))
     path = request.path
     return {"nav_items": [{"label": label, "url": url, "current": path == url} for label, url in items]}

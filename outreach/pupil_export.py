@@ -1,10 +1,11 @@
 """Everything held about one pupil and who accessed it: a family's right of access (GDPR art. 15)."""
 
 from django.db import transaction
+from django.db.models import Q
 
 from outreach.access import AccessScope, require_global
 from outreach.audit import access_log_write
-from outreach.models import AccessAction, AccessLog, Case
+from outreach.models import AccessAction, AccessedCase, AccessLog, Case
 from outreach.redaction import person_name, pupil_identity
 from schools.domain_errors import NotFound
 from schools.models import Pupil
@@ -33,9 +34,12 @@ def pupil_export(*, actor, scope: AccessScope, pupil_id: int) -> dict:
         .order_by("flagged_at")
     )
     access_log_write(user=actor, action=AccessAction.EXPORT, what="pupil_export", pupil_id=pupil.pk)
-    accesses = AccessLog.objects.filter(pupil=pupil).select_related("user").order_by("at", "pk")
+    # Its own reads and writes, and every list that showed one of its cases.
+    shown_in = AccessedCase.objects.filter(case__pupil=pupil).values("access_log_id")
+    accesses = AccessLog.objects.filter(Q(pupil=pupil) | Q(pk__in=shown_in)).select_related("user").order_by("at", "pk")
     return {
-        "pupil": pupil_identity(pupil) | {"school": pupil.school.uai},
+        # An anonymised pupil's export says so: the empty names and notes are erased, not missing.
+        "pupil": pupil_identity(pupil) | {"school": pupil.school.uai, "anonymised_at": pupil.anonymised_at},
         "cases": [
             {
                 "id": case.pk,
@@ -52,6 +56,7 @@ def pupil_export(*, actor, scope: AccessScope, pupil_id: int) -> dict:
                 "closed_at": case.closed_at,
                 "outcome": case.outcome,
                 "outcome_note": case.outcome_note,
+                "anonymised_at": case.anonymised_at,
                 "contacts": [
                     {
                         "kind": c.kind,

@@ -21,13 +21,24 @@ from typing import Any
 from django.conf import settings
 
 from outreach.access import AccessScope
-from outreach.models import Case, CaseEvent, Contact, EventKind, TutoringSession
+from outreach.models import Case, CaseEvent, Contact, DeviceLoan, EventKind, TutoringSession
 from outreach.selectors import overdue_reasons
 from schools.models import Pupil
 from schools.permissions import Action
 
 # Notes the services compose from staff names: nothing about the pupil, shown to every reader of the timeline.
-GENERATED_NOTES = frozenset({EventKind.ASSIGNED, EventKind.HANDED_OVER})
+GENERATED_NOTES = frozenset(
+    {
+        EventKind.ASSIGNED,
+        EventKind.HANDED_OVER,
+        # The group's name, the device's kind and reference.
+        EventKind.GROUP_JOINED,
+        EventKind.GROUP_LEFT,
+        EventKind.DEVICE_LENT,
+        EventKind.DEVICE_RETURNED,
+        EventKind.DEVICE_GIVEN,
+    }
+)
 # Notes a person writes about the workflow (why routed, declined, reopened, withdrawn): every reader who may see
 # the pupil's identity needs them, a pseudonymised reader gets none (they may name the pupil or the family).
 WORKFLOW_NOTES = frozenset(
@@ -204,6 +215,9 @@ def tutoring_view(seen: Disclosure, session: TutoringSession) -> dict:
         "duration_minutes": session.duration_minutes,
         "subjects": session.subjects,
         "attended": session.attended,
+        # A line of a group's register: present, absent or excused, and the group session it belongs to.
+        "presence": session.presence or None,
+        "group_session": session.group_session_id,
         "author": {"id": session.author_id, "name": person_name(session.author)},
         "created_at": session.created_at,
     }
@@ -231,4 +245,36 @@ def support_view(seen: Disclosure, support) -> dict:
         "kind": support.kind,
         "detail": support.detail if seen.identity else "",
         "provided_on": support.provided_on,
+    }
+
+
+# The centre's programmes: a member, a register line and a loan name the pupil as the reader may see them --------
+
+
+def member_view(scope: AccessScope, case: Case) -> dict:
+    """A case in a group, a register or a loan: the case and the pupil's label, nothing else about them."""
+    return {"case": case.pk, "reference": case.reference, "pupil": pupil_label(disclosure(scope, case), case)}
+
+
+def attendance_view(scope: AccessScope, line: TutoringSession) -> dict:
+    seen = disclosure(scope, line.case)
+    data = {**member_view(scope, line.case), "presence": line.presence, "attended": line.attended}
+    if seen.notes:
+        data["note"] = line.notes
+    return data
+
+
+def loan_view(scope: AccessScope, loan: DeviceLoan) -> dict:
+    seen = disclosure(scope, loan.case)
+    return {
+        "id": loan.pk,
+        "device": loan.device_id,
+        **member_view(scope, loan.case),
+        "lent_on": loan.lent_on,
+        "due_on": loan.due_on,
+        # Conditions are free text typed at the counter: readers of notes only.
+        **({"condition_out": loan.condition_out, "condition_back": loan.condition_back} if seen.notes else {}),
+        "reference_out": loan.reference_out,
+        "ended_on": loan.ended_on,
+        "end": loan.end or None,
     }

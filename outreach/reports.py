@@ -17,6 +17,8 @@ from outreach.models import (
     Support,
     SupportKind,
 )
+from outreach.programme_reports import Period, calendar_year, programme_figures
+from outreach.selectors import family_notice_compliance
 from schools.models import Level, Pupil, Sex
 
 GROUPINGS = ("centre", "school", "month", "reason", "neighbourhood")
@@ -30,9 +32,17 @@ def _day_end(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.max))
 
 
-def outcome_report(*, scope: AccessScope, group_by: str, closed_from: date | None, closed_to: date | None):
-    """Closed cases the user can see, per group and outcome: [{key, label, total, <outcome>: n…}]."""
-    cases = cases_visible_to(scope).filter(closed_at__isnull=False)
+def outcome_report(
+    *,
+    scope: AccessScope,
+    group_by: str,
+    closed_from: date | None,
+    closed_to: date | None,
+    among: QuerySet[Case] | None = None,
+):
+    """Closed cases the user can see (of `among`, the dashboard's filtered cases, when given), per group and
+    outcome: [{key, label, total, <outcome>: n…}]."""
+    cases = (among if among is not None else cases_visible_to(scope)).filter(closed_at__isnull=False)
     if closed_from:
         cases = cases.filter(closed_at__gte=_day_start(closed_from))
     if closed_to:
@@ -94,7 +104,7 @@ def _age_band_filters(year: int) -> dict[str, Q]:
 
 def _pupil_figures(active: QuerySet[Case], year: int) -> dict:
     """Pupils with a case active in the year, each counted once, by level, sex, age band and QPV: one query."""
-    qpv_keys = Neighbourhood.objects.filter(is_qpv=True).values(key=Upper("name"))
+    qpv_keys = Neighbourhood.objects.filter(is_qpv=True).values(upper_name=Upper("name"))
     pupils = Pupil.objects.filter(pk__in=active.values("pupil_id")).annotate(neighbourhood_key=Upper("neighbourhood"))
     levels = {f"level_{level}": Count("pk", filter=Q(level=level)) for level in Level.values}
     sexes = {f"sex_{sex}": Count("pk", filter=Q(sex=sex)) for sex in Sex.values}
@@ -116,10 +126,10 @@ def _pupil_figures(active: QuerySet[Case], year: int) -> dict:
     }
 
 
-def _tutoring_figures(active: QuerySet[Case], year: int) -> dict:
-    """Tutoring sessions of the year on active cases, joined to them as the families' contacts are: one query."""
+def _tutoring_figures(active: QuerySet[Case], period: Period) -> dict:
+    """Tutoring sessions of the period on active cases, joined to them as the families' contacts are: one query."""
     attended = Q(tutoring_sessions__attended=True)
-    sessions = active.filter(tutoring_sessions__on__range=(date(year, 1, 1), date(year, 12, 31))).aggregate(
+    sessions = active.filter(tutoring_sessions__on__range=(period.start, period.end)).aggregate(
         n_sessions=Count("tutoring_sessions"),
         n_attended=Count("tutoring_sessions", filter=attended),
         minutes_attended=Coalesce(Sum("tutoring_sessions__duration_minutes", filter=attended), 0),
@@ -136,10 +146,10 @@ def _tutoring_figures(active: QuerySet[Case], year: int) -> dict:
     }
 
 
-def _support_figures(active: QuerySet[Case], year: int) -> dict:
-    """Supports given in the year on active cases, per kind, devices and connections: one query."""
+def _support_figures(active: QuerySet[Case], period: Period) -> dict:
+    """Supports given in the period on active cases, per kind, devices and connections: one query."""
     supports = dict(
-        Support.objects.filter(case__in=active.values("pk"), provided_on__range=(date(year, 1, 1), date(year, 12, 31)))
+        Support.objects.filter(case__in=active.values("pk"), provided_on__range=(period.start, period.end))
         .values_list("kind")
         .annotate(n=Count("pk"))
         .values_list("kind", "n")
@@ -153,7 +163,7 @@ def _support_figures(active: QuerySet[Case], year: int) -> dict:
 
 
 def _family_figures(active: QuerySet[Case], start: datetime, end: datetime) -> dict:
-    """Families reached, met, and home visits with someone reached, in the year: one query.
+    """Families reached, met, and home visits with someone reached, in the period: one query.
 
     The contacts are joined to the active cases (one join, its conditions on both sides), not matched against a
     subquery of them: the planner then reads the year's contacts once instead of probing them case by case."""
@@ -176,18 +186,31 @@ def _outcome_figures(active: QuerySet[Case], start: datetime, end: datetime) -> 
     )
 
 
-def funders_report(*, cases: QuerySet[Case], year: int) -> dict:
-    """What a CAF CLAS or FEDER report asks for, for cases active during the year: one query per figure group.
+def funders_report(*, cases: QuerySet[Case], year: int | None = None, period: Period | None = None) -> dict:
+    """What a CAF CLAS or FEDER report asks for, for cases active during the calendar `year` or the `period` (a
+    school year): one query per figure group.
 
-    A case is active in the year if it was flagged by its end and not closed before its start. A new figure group
+    A case is active in the period if it was flagged by its end and not closed before its start. A new figure group
     is one more `_<group>_figures(active, …)` function and one more key here."""
-    start, end = _day_start(date(year, 1, 1)), _day_end(date(year, 12, 31))
+    period = period or calendar_year(year or timezone.localdate().year)
+    start, end = _day_start(period.start), _day_end(period.end)
     active = cases.filter(flagged_at__lte=end).filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start))
     return {
-        "year": year,
-        "pupils": _pupil_figures(active, year),
-        "tutoring": _tutoring_figures(active, year),
-        **_support_figures(active, year),
+        "year": period.start.year if period.school_year is None else None,
+        "school_year": period.school_year,
+        "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
+        # Ages are taken on 31 December of the period's first year, as the CAF counts them.
+        "pupils": _pupil_figures(active, period.start.year),
+        "tutoring": _tutoring_figures(active, period),
+        **_support_figures(active, period),
         "families": _family_figures(active, start, end),
         "outcomes": _outcome_figures(active, start, end),
+        **programme_figures(cases=cases, period=period),
     }
+
+
+def funders_family_notice(*, cases: QuerySet[Case], period: Period, now: datetime | None = None) -> dict:
+    """GDPR art. 14 compliance for the period: of the cases flagged during it, the share whose family was informed
+    within the deadline (see family_notice_compliance)."""
+    flagged = cases.filter(flagged_at__range=(_day_start(period.start), _day_end(period.end)))
+    return family_notice_compliance(flagged, now=now)

@@ -1,12 +1,14 @@
 """Reads: cases with what their pages and lists show, deadlines, coverage, staff. Scoping is outreach/access.py's."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import (
     BooleanField,
     Count,
+    DateField,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -18,7 +20,7 @@ from django.db.models import (
     When,
 )
 from django.db.models import Case as When_
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from outreach.access import AccessScope, cases_visible_to
@@ -26,12 +28,15 @@ from outreach.models import (
     Case,
     Centre,
     Contact,
+    FamilyRequest,
     Neighbourhood,
     ReturnConfirmation,
     Status,
     Support,
     TutoringSession,
+    neighbourhood_key,
 )
+from outreach.streets import street_neighbourhoods
 from schools.models import Pupil
 from schools.permissions import Action
 
@@ -85,18 +90,16 @@ def open_case_of(pupil: Pupil) -> Case | None:
     return Case.objects.exclude(status=Status.CLOSED).filter(pupil=pupil).first()
 
 
-def centres_covering(*, neighbourhood_name: str, postcode: str) -> list[Centre]:
-    """Centres covering the pupil's neighbourhood if the school gave one we know, else their postcode.
+def centres_covering(*, neighbourhood_name: str, postcode: str, address: str = "") -> list[Centre]:
+    """Centres covering the pupil's neighbourhood if the school gave one Radar knows, else the neighbourhood their
+    street lies in (the street list), else their postcode.
 
-    Names are compared with casefold() in Python: SQLite's iexact ignores case for ASCII only
-    ("BÉTHUNE" ≠ "Béthune"), and the neighbourhood table is a short reference list.
-    """
-    wanted = neighbourhood_name.strip().casefold()
-    neighbourhood_ids = []
-    if wanted:
-        neighbourhood_ids = [
-            pk for pk, name in Neighbourhood.objects.values_list("pk", "name") if name.casefold() == wanted
-        ]
+    The name is matched on Neighbourhood.key (case, accents, hyphens and spaces folded), through its index."""
+    neighbourhood_ids: list[int] = []
+    if wanted := neighbourhood_key(neighbourhood_name):
+        neighbourhood_ids = list(Neighbourhood.objects.filter(key=wanted).values_list("pk", flat=True))
+    if not neighbourhood_ids and address.strip():
+        neighbourhood_ids = list(street_neighbourhoods([(address, postcode)]).values())
     if not neighbourhood_ids and postcode.strip():
         neighbourhood_ids = list(
             Neighbourhood.objects.filter(postcodes__postcode=postcode.strip()).values_list("pk", flat=True)
@@ -150,4 +153,39 @@ def case_list(scope: AccessScope, now: datetime | None = None) -> QuerySet[Case]
             support_count=_count_of(Support),
         ),
         now,
+    )
+
+
+def family_notice_compliance(cases: QuerySet[Case], *, now: datetime | None = None) -> dict:
+    """Of the cases whose family-notice deadline has passed or whose family was informed, how many families were
+    informed within RADAR_DEADLINE_FAMILY_NOTICE_DAYS of the flag (in Paris days): one query.
+
+    {"cases": n, "in_time": k, "share": k / n, None without cases}."""
+    now = now or timezone.now()
+    days = timedelta(days=settings.RADAR_DEADLINES["family_notice"])
+    deadline = ExpressionWrapper(TruncDate("flagged_at") + days, output_field=DateField())
+    counts = cases.filter(Q(flagged_at__lt=now - days) | Q(family_informed_on__isnull=False)).aggregate(
+        cases=Count("pk"),
+        in_time=Count("pk", filter=Q(family_informed_on__isnull=False, family_informed_on__lte=deadline)),
+    )
+    share = counts["in_time"] / counts["cases"] if counts["cases"] else None
+    return {"cases": counts["cases"], "in_time": counts["in_time"], "share": share}
+
+
+# Families' requests (GDPR arts. 15 to 21) ------------------------------------------------------------------------
+
+
+def open_requests() -> QuerySet[FamilyRequest]:
+    """Requests not answered yet, the one due soonest first."""
+    return FamilyRequest.objects.filter(closed_at__isnull=True).select_related("case").order_by("due_on", "pk")
+
+
+def answered_requests(limit: int = 50) -> QuerySet[FamilyRequest]:
+    return FamilyRequest.objects.filter(closed_at__isnull=False).select_related("case").order_by("-closed_at")[:limit]
+
+
+def request_counts(today: date) -> dict[str, int]:
+    """Open requests, and those past their month, in one query: the dashboard's figures."""
+    return FamilyRequest.objects.filter(closed_at__isnull=True).aggregate(
+        open=Count("pk"), late=Count("pk", filter=Q(due_on__lt=today))
     )

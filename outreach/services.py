@@ -9,7 +9,8 @@ so two writes made from the same copy cannot both apply.
 Lock order, to keep concurrent writes from deadlocking: the pupil row first (flagging, reopening), then the case.
 """
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
@@ -25,6 +26,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from outreach.access import AccessScope, access_scope
+from outreach.accounts import api_tokens_revoke
 from outreach.audit import access_log_write, request_ip
 from outreach.models import (
     NO_DEADLINE,
@@ -42,6 +44,8 @@ from outreach.models import (
     ContactResult,
     EventKind,
     FamilyNotice,
+    Neighbourhood,
+    NeighbourhoodPostcode,
     Outcome,
     Reason,
     ReferenceCounter,
@@ -50,18 +54,21 @@ from outreach.models import (
     Support,
     TutoringSession,
     Urgency,
+    neighbourhood_key,
 )
+from outreach.notifications import CaseNews, case_news_on_commit
 from outreach.roles import ROLE_ORGANISATION, ROLE_PERMISSIONS, Role
 from outreach.selectors import centre_staff, centres_covering, open_case_of
 from schools.domain_errors import ActionForbidden, Conflict, InvalidInput, InvalidTransition, StaleVersion
-from schools.models import Pupil, School
+from schools.models import Guardian, Pupil, School
 from schools.permissions import Action
-from schools.services import pupil_upsert
+from schools.services import PUPIL_FIELDS, pupil_candidate, pupil_upsert
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 FLAG_FIELDS = ("reasons", "details", "urgency", "half_days_missed", "last_seen_on")
+REASON_CODES = frozenset(Reason.values)  # Reason.values builds its list on every read
 # PostgreSQL's "try again" states: serialization_failure and deadlock_detected.
 RETRYABLE_SQLSTATES = {"40001", "40P01"}
 
@@ -116,9 +123,12 @@ def role_grant(*, user: AbstractBaseUser, role: Role, organisation: School | Cen
 
 @transaction.atomic
 def role_revoke(*, user: AbstractBaseUser, role: Role, organisation: School | Centre | None = None) -> None:
-    """Removes every permission the role bundles there. To demote a manager, revoke then grant `animator`."""
+    """Removes every permission the role bundles there, and the user's API tokens (taken with the old rights).
+
+    To demote a manager, revoke then grant `animator`."""
     role = Role(role)
     _check_role_target(role, organisation)
+    api_tokens_revoke(user=user)
     if organisation is None:
         case_type = ContentType.objects.get_for_model(Case)
         user.user_permissions.remove(  # type: ignore[attr-defined]
@@ -173,6 +183,8 @@ def _begin(
 
 
 def _check_status(case: Case, step: str) -> None:
+    if case.anonymised_at is not None:
+        raise InvalidTransition(_("The case is anonymised: nothing more can be recorded on it."))
     if case.status not in _allowed_from(step):
         raise InvalidTransition(
             _("Not possible while the case is %(status)s.") % {"status": case.get_status_display().lower()}
@@ -265,7 +277,7 @@ def _flag_errors(values: dict[str, Any], *, partial: bool, case: Case) -> dict[s
         reasons = list(values.get("reasons") or [])
         if not reasons:
             errors["reasons"] = [_("Give at least one reason.")]
-        elif unknown := [reason for reason in reasons if reason not in Reason.values]:
+        elif unknown := [reason for reason in reasons if reason not in REASON_CODES]:
             errors["reasons"] = [_("Unknown reason: %(value)s.") % {"value": ", ".join(map(str, unknown))}]
         elif Reason.OTHER in reasons and not _text(values.get("details")):
             errors["details"] = [_("Describe the situation when the reason is 'other'.")]
@@ -285,7 +297,8 @@ def _flag_errors(values: dict[str, Any], *, partial: bool, case: Case) -> dict[s
 
 
 def _auto_route(case: Case, *, actor, now: datetime) -> None:
-    centres = centres_covering(neighbourhood_name=case.pupil.neighbourhood, postcode=case.pupil.postcode)
+    pupil = case.pupil
+    centres = centres_covering(neighbourhood_name=pupil.neighbourhood, postcode=pupil.postcode, address=pupil.address)
     if len(centres) != 1:
         return
     case.centre = centres[0]
@@ -300,6 +313,7 @@ def _auto_route(case: Case, *, actor, now: datetime) -> None:
         from_status=Status.FLAGGED,
         detail=f"centre={case.centre_id}",
     )
+    case_news_on_commit(CaseNews.ROUTED, case)
 
 
 @entry_point
@@ -361,6 +375,269 @@ def case_flag(
     _record(case, actor=actor, kind=EventKind.FLAGGED, at=now, from_status="")
     _auto_route(case, actor=actor, now=now)
     return case, True
+
+
+@dataclass
+class FlagOutcome:
+    """One item of cases_flag: its case and whether it was created, or the field errors that kept it out."""
+
+    case: Case | None = None
+    created: bool = False
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def cases_flag_in_transaction(
+    *,
+    actor,
+    school: School,
+    items: Sequence[dict[str, Any]],
+    scope: AccessScope | None = None,
+    now: datetime | None = None,
+) -> list[FlagOutcome]:
+    """Flags many pupils of one school at once; one outcome per item, in order.
+
+    Each item takes case_flag's arguments and its rules: an item that breaks one is reported with its field errors
+    and never written; the valid ones are applied together, set-based, in this one transaction (pupils, guardians,
+    references, routing, reasons, events and access-log rows in a fixed number of statements). Items naming a pupil
+    twice are applied in order, as single flags would be: the first creates the case, the next find it open.
+    """
+    now = _now(now)
+    if not _scope(actor, scope).can_on_school(Action.FLAG, school.pk):
+        raise ActionForbidden()
+    outcomes = [FlagOutcome() for _item in items]
+    refs = [str(item["pupil"].get("external_ref") or "").strip() for item in items]
+    # The pupils held, locked in one order so that parallel bulks queue on them instead of deadlocking.
+    held = {
+        pupil.external_ref: pupil
+        for pupil in Pupil.objects.select_for_update()
+        .filter(school=school, external_ref__in=sorted(set(refs) - {""}))
+        .order_by("external_ref")
+    }
+    pupils: dict[str, Pupil] = dict(held)  # each pupil as the valid items before make it
+    guardians: dict[str, list[Guardian]] = {}  # the guardians last given for a pupil
+    cases: dict[int, tuple[Case, list[str]]] = {}  # each valid item's case (unsaved, no pupil yet) and reasons
+    for index, item in enumerate(items):
+        case, reasons, errors = _flag_candidate(item, school=school, actor=actor, now=now)
+        pupil, given_guardians, pupil_errors = pupil_candidate(
+            school=school, data=item["pupil"], base=pupils.get(refs[index])
+        )
+        errors.update({f"pupil.{key}": messages for key, messages in pupil_errors.items()})
+        if errors:
+            outcomes[index].errors = errors
+            continue
+        pupils[refs[index]] = pupil
+        if given_guardians is not None:
+            guardians[refs[index]] = given_guardians
+        cases[index] = (case, reasons)
+    if not cases:
+        return outcomes
+
+    touched = {refs[index] for index in cases}
+    known = _pupils_save([pupils[ref] for ref in sorted(touched)], held=held, now=now)
+    _guardians_replace({pupils[ref].pk: rows for ref, rows in guardians.items()}, known=known)
+    open_cases = {
+        case.pupil_id: case
+        for case in Case.objects.exclude(status=Status.CLOSED).filter(pupil_id__in=[pupils[ref].pk for ref in touched])
+    }
+    new_cases: list[tuple[Case, list[str]]] = []
+    existing: list[tuple[int, Case]] = []
+    for index, (case, reasons) in cases.items():
+        pupil = pupils[refs[index]]
+        if pupil.pk in open_cases:
+            existing.append((index, open_cases[pupil.pk]))
+            continue
+        case.pupil = pupil
+        open_cases[pupil.pk] = case
+        new_cases.append((case, reasons))
+        outcomes[index].case, outcomes[index].created = case, True
+    _new_cases_save(new_cases, actor=actor, now=now)
+    logs = []
+    for index, case in existing:
+        outcomes[index].case = case
+        logs.append(_log_row(actor=actor, what="flag_existing", case=case, at=now))
+        if items[index]["pupil"].get("guardians") and case.details_to_check_since is not None:
+            _details_checked(case, actor=actor, now=now)
+    AccessLog.objects.bulk_create(logs)
+    return outcomes
+
+
+# The entry point; an import commits each chunk of rows with its report, so it calls the body in its own transaction.
+cases_flag = entry_point(cases_flag_in_transaction)
+
+
+def _flag_candidate(
+    item: dict[str, Any], *, school: School, actor, now: datetime
+) -> tuple[Case, list[str], dict[str, list[str]]]:
+    """An unsaved case for the item, its reasons, and the flag's field errors (case_flag's rules)."""
+    reasons = list(item.get("reasons") or [])
+    values = {
+        "reasons": reasons,
+        "details": item.get("details", ""),
+        "urgency": item.get("urgency", Urgency.NORMAL),
+        "half_days_missed": item.get("half_days_missed", 0),
+        "last_seen_on": item.get("last_seen_on"),
+    }
+    case = Case(school_id=school.pk, flagged_by_id=actor.pk, flagged_at=now, status_changed_at=now)
+    errors = _flag_errors(values, partial=False, case=case)
+    case.details = _text(values["details"])
+    return case, list(dict.fromkeys(reasons)), errors
+
+
+PUPIL_COLUMNS = [f for f in Pupil._meta.concrete_fields if not f.primary_key]
+
+
+def _pupils_save(pupils: list[Pupil], *, held: dict[str, Pupil], now: datetime) -> set[int]:
+    """New pupils inserted, known ones updated, in a few statements; returns the ids of the known ones. A new
+    pupil another transaction created meanwhile (a parallel bulk) is left to it by the insert, then locked and
+    updated like a known one."""
+    new = [pupil for pupil in pupils if pupil.pk is None]
+    inserted = _pupils_insert(new, now=now)
+    raced = [pupil for pupil in new if pupil.external_ref not in inserted]
+    raced_refs = {pupil.external_ref for pupil in raced}
+    if raced:
+        theirs = {
+            pupil.external_ref: pupil
+            for pupil in Pupil.objects.select_for_update()
+            .filter(school_id=raced[0].school_id, external_ref__in=[pupil.external_ref for pupil in raced])
+            .order_by("external_ref")
+        }
+        for pupil in raced:
+            pupil.pk = theirs[pupil.external_ref].pk
+            pupil.created_at = theirs[pupil.external_ref].created_at
+    for pupil in new:
+        if pupil.external_ref in inserted:
+            pupil.pk = inserted[pupil.external_ref]
+            pupil._state.adding = False
+    changed = [pupil for pupil in pupils if pupil.external_ref in held or pupil.external_ref in raced_refs]
+    for pupil in changed:
+        pupil.updated_at = now
+    Pupil.objects.bulk_update(changed, [*PUPIL_FIELDS, "updated_at"], batch_size=500)
+    return {pupil.pk for pupil in changed}
+
+
+def _pupils_insert(pupils: list[Pupil], *, now: datetime) -> dict[str, int]:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING: the ids of the rows this transaction inserted, by external_ref.
+    Django's bulk_create returns no ids when it ignores conflicts."""
+    if not pupils:
+        return {}
+    table = connection.ops.quote_name(Pupil._meta.db_table)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.attname) for f in PUPIL_COLUMNS)
+    conflict = f"{quote('school_id')}, {quote('external_ref')}"
+    row = "(" + ", ".join(["%s"] * len(PUPIL_COLUMNS)) + ")"
+    per_statement = max(1, (connection.features.max_query_params or 65535) // len(PUPIL_COLUMNS))
+    inserted: dict[str, int] = {}
+    for start in range(0, len(pupils), per_statement):
+        batch = pupils[start : start + per_statement]
+        params: list[Any] = []
+        for pupil in batch:
+            pupil.created_at = pupil.updated_at = now
+            params.extend(f.get_db_prep_save(getattr(pupil, f.attname), connection) for f in PUPIL_COLUMNS)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(batch))} "  # noqa: S608 (names, not input)
+                f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote('id')}, {quote('external_ref')}",
+                params,
+            )
+            inserted.update((external_ref, pk) for pk, external_ref in cursor.fetchall())
+    return inserted
+
+
+def _guardians_replace(guardians_by_pupil: dict[int, list[Guardian]], *, known: set[int]) -> None:
+    """The guardians given replace those on record (only known pupils have some)."""
+    if replaced := known & set(guardians_by_pupil):
+        Guardian.objects.filter(pupil_id__in=replaced).delete()
+    rows = []
+    for pupil_id, guardians in guardians_by_pupil.items():
+        for guardian in guardians:
+            guardian.pupil_id = pupil_id
+            rows.append(guardian)
+    Guardian.objects.bulk_create(rows, batch_size=500)
+
+
+def _new_cases_save(new_cases: list[tuple[Case, list[str]]], *, actor, now: datetime) -> None:
+    """References in one statement, routing by the pupils' neighbourhoods, then cases, reasons, events and
+    access-log rows in one INSERT each."""
+    if not new_cases:
+        return
+    cases = [case for case, _reasons in new_cases]
+    references = next_reference(timezone.localdate(now).year, len(cases))
+    centre_of = _only_centres_covering({(case.pupil.neighbourhood, case.pupil.postcode) for case in cases})
+    events: list[CaseEvent] = []
+    logs: list[AccessLog] = []
+    reasons: list[CaseReason] = []
+    for (case, case_reasons), reference in zip(new_cases, references, strict=True):
+        case.reference = reference
+        case.centre_id = centre_of.get((case.pupil.neighbourhood, case.pupil.postcode))
+        events.append(
+            CaseEvent(case_id=case.pk, actor_id=actor.pk, at=now, kind=EventKind.FLAGGED, to_status=Status.FLAGGED)
+        )
+        logs.append(_log_row(actor=actor, what=EventKind.FLAGGED, case=case, at=now))
+        if case.centre_id is not None:
+            case.status, case.routed_at = Status.ROUTED, now
+            events.append(
+                CaseEvent(
+                    case_id=case.pk,
+                    actor_id=actor.pk,
+                    at=now,
+                    kind=EventKind.AUTO_ROUTED,
+                    from_status=Status.FLAGGED,
+                    to_status=Status.ROUTED,
+                )
+            )
+            logs.append(
+                _log_row(actor=actor, what=EventKind.AUTO_ROUTED, case=case, at=now, detail=f"centre={case.centre_id}")
+            )
+        case.next_deadline_at = min(case.deadlines().values(), default=NO_DEADLINE)
+        reasons.extend(CaseReason(case_id=case.pk, reason=reason) for reason in case_reasons)
+    Case.objects.bulk_create(cases, batch_size=500)
+    CaseReason.objects.bulk_create(reasons, batch_size=500)
+    CaseEvent.objects.bulk_create(events, batch_size=500)
+    AccessLog.objects.bulk_create(logs, batch_size=500)
+
+
+def _only_centres_covering(places: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """selectors.centres_covering for many (neighbourhood, postcode) at once, in three queries: the one centre
+    covering each place, where exactly one does."""
+    keys = {neighbourhood_key(name) for name, _postcode in places} - {""}
+    by_key: dict[str, set[int]] = {}
+    for pk, key in Neighbourhood.objects.filter(key__in=keys).values_list("pk", "key"):
+        by_key.setdefault(key, set()).add(pk)
+    postcodes = {postcode.strip() for _name, postcode in places} - {""}
+    by_postcode: dict[str, set[int]] = {}
+    for neighbourhood_id, postcode in NeighbourhoodPostcode.objects.filter(postcode__in=postcodes).values_list(
+        "neighbourhood_id", "postcode"
+    ):
+        by_postcode.setdefault(postcode, set()).add(neighbourhood_id)
+    neighbourhoods_of = {
+        place: by_key.get(neighbourhood_key(place[0])) or by_postcode.get(place[1].strip(), set()) for place in places
+    }
+    centres_by_neighbourhood: dict[int, set[int]] = {}
+    coverage = Centre.neighbourhoods.through.objects.filter(
+        neighbourhood_id__in=set().union(*neighbourhoods_of.values())
+    ).values_list("neighbourhood_id", "centre_id")
+    for neighbourhood_id, centre_id in coverage:
+        centres_by_neighbourhood.setdefault(neighbourhood_id, set()).add(centre_id)
+    only_centre = {}
+    for place, neighbourhood_ids in neighbourhoods_of.items():
+        centres = set().union(*(centres_by_neighbourhood.get(pk, set()) for pk in neighbourhood_ids))
+        if len(centres) == 1:
+            only_centre[place] = centres.pop()
+    return only_centre
+
+
+def _log_row(*, actor, what: str, case: Case, at: datetime, detail: str = "") -> AccessLog:
+    """audit.access_log_write's row, unsaved, for a bulk insert."""
+    return AccessLog(
+        at=at,
+        user_id=actor.pk,
+        action=AccessAction.WRITE,
+        what=what,
+        case_id=case.pk,
+        pupil_id=case.pupil_id,
+        detail=detail[:300],
+        ip_address=request_ip.get(),
+    )
 
 
 @entry_point
@@ -469,6 +746,7 @@ def case_route(
         note=_text(note),
         detail=f"centre={centre.pk}",
     )
+    case_news_on_commit(CaseNews.ROUTED, case)
     return case
 
 
@@ -488,6 +766,7 @@ def case_accept(
     case.accepted_at = case.status_changed_at = now
     case.save()
     _record(case, actor=actor, kind=EventKind.ACCEPTED, at=now, from_status=Status.ROUTED)
+    case_news_on_commit(CaseNews.ACCEPTED, case)
     return case
 
 
@@ -523,6 +802,7 @@ def case_decline(
         note=_text(reason),
         detail=f"centre={declined_by.pk}" if declined_by else "",
     )
+    case_news_on_commit(CaseNews.DECLINED, case)
     return case
 
 
@@ -820,7 +1100,9 @@ def case_close(
     if outcome not in Outcome.values:
         raise InvalidInput(fields={"outcome": [_("Unknown outcome: %(value)s.") % {"value": outcome}]})
     _check_status(case, "close")
-    return _close(case, actor=actor, outcome=outcome, note=note, kind=EventKind.CLOSED, now=now)
+    _close(case, actor=actor, outcome=outcome, note=note, kind=EventKind.CLOSED, now=now)
+    case_news_on_commit(CaseNews.CLOSED, case)
+    return case
 
 
 @entry_point
@@ -934,11 +1216,20 @@ def caseload_handover(
     now = _now(now)
     if not _scope(actor, scope).can_on_centre(Action.ASSIGN, centre.pk):
         raise ActionForbidden()
+    caseload_handover_check(centre=centre, from_user=from_user, to_user=to_user)
+    return caseload_move(actor=actor, centre=centre, from_user=from_user, to_user=to_user, now=now)
+
+
+def caseload_handover_check(*, centre: Centre, from_user, to_user) -> None:
     staff = set(centre_staff(centre).values_list("pk", flat=True))
     if to_user.pk not in staff:
         raise InvalidInput(fields={"to_user": [_("The colleague must be an animator of this centre.")]})
     if from_user.pk == to_user.pk:
         raise InvalidInput(fields={"to_user": [_("Choose another colleague.")]})
+
+
+def caseload_move(*, actor, centre: Centre, from_user, to_user, now: datetime) -> int:
+    """Moves the open cases (inside the caller's transaction, rights checked by the caller)."""
     cases = list(
         Case.objects.select_for_update()
         .filter(centre=centre, status__in=OPEN_STATUSES, animators=from_user)

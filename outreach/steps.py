@@ -65,8 +65,13 @@ class Step:
         return str(self.confirm) % {"reference": form.case.reference, **form.described()}
 
     def offered(self, scope: AccessScope, case: Case) -> bool:
-        """Whether the caller may take this step on the case right now, so a page offers it."""
-        return self.action in scope.permissions_on(case) and case.status in self.allowed_from
+        """Whether the caller may take this step on the case right now, so a page offers it. An anonymised case
+        takes no step: reopening it, or recording anything on it, would bring an erased file back to life."""
+        return (
+            case.anonymised_at is None
+            and self.action in scope.permissions_on(case)
+            and case.status in self.allowed_from
+        )
 
 
 def _registry(*steps: Step) -> dict[str, Step]:

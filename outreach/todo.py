@@ -15,7 +15,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from outreach import dashboard
-from outreach.access import AccessScope, cases_visible_to
+from outreach.access import AccessScope, cases_visible_to, centres_run, centres_staffed
 from outreach.models import (
     NO_RETURN_TO_CONFIRM,
     OPEN_STATUSES,
@@ -23,11 +23,13 @@ from outreach.models import (
     CaseEvent,
     Contact,
     EventKind,
+    GroupSession,
     ReturnConfirmation,
     Status,
     TodoVisit,
 )
 from outreach.redaction import disclosure, pupil_label
+from outreach.selectors import open_requests
 from schools.permissions import Action
 
 LINES = 20
@@ -51,6 +53,8 @@ class Task:
     step: str
     due: date | datetime | None = None
     late: bool = False
+    # A family request to answer (its own page), rather than a step on the case.
+    request_id: int | None = None
 
 
 @dataclass
@@ -63,6 +67,8 @@ class Section:
     more: dict[str, str] = field(default_factory=dict)
     # Figures instead of lines (a coordinator's overdue cases by deadline).
     counts: list[tuple[str, int]] = field(default_factory=list)
+    # Group sessions instead of cases (today's registers to take).
+    sessions: list[GroupSession] = field(default_factory=list)
 
     @property
     def capped(self) -> bool:
@@ -234,11 +240,49 @@ def since_last_visit(scope: AccessScope, cases: QuerySet[Case], last_visit: date
     return Section("news", _("Since your last visit"), tasks, _counted(news))
 
 
+def sessions_today(scope: AccessScope, today: date) -> Section:
+    """Today's sessions of the groups the caller leads, or of the centres they run, in the order they start."""
+    sessions = (
+        GroupSession.objects.filter(
+            on=today, group__closed_at__isnull=True, group__centre_id__in=centres_staffed(scope)
+        )
+        .filter(Q(group__centre_id__in=centres_run(scope)) | Q(group__animators__id=scope.user_id))
+        .select_related("group")
+        .distinct()
+        .order_by("starts_at", "group__name", "pk")
+    )
+    rows = list(sessions[:LINES])
+    return Section("sessions", _("Today's group sessions"), sessions=rows, total=len(rows))
+
+
 def visit(user_id: int, now: datetime) -> datetime | None:
     """Records this visit of the page; returns when the previous one was."""
     previous = TodoVisit.objects.filter(user_id=user_id).values_list("at", flat=True).first()
     TodoVisit.objects.update_or_create(user_id=user_id, defaults={"at": now})
     return previous
+
+
+def family_requests_due(scope: AccessScope, today: date) -> Section:
+    """A coordinator's requests from families, the one due soonest first: each must be answered within a month."""
+    waiting = open_requests().select_related("case__pupil", "case__school")
+    return Section(
+        "family_requests",
+        _("Family requests to answer"),
+        [
+            Task(
+                case_id=item.case_id,
+                reference=item.case.reference,
+                pupil=pupil_label(disclosure(scope, item.case), item.case),
+                what=str(item.get_kind_display()),
+                step="",
+                due=item.due_on,
+                late=item.due_on < today,
+                request_id=item.pk,
+            )
+            for item in waiting[:LINES]
+        ],
+        _counted(waiting),
+    )
 
 
 def todo_for(scope: AccessScope, *, now: datetime, last_visit: datetime | None) -> list[Section]:
@@ -260,6 +304,7 @@ def todo_for(scope: AccessScope, *, now: datetime, last_visit: datetime | None) 
                 {"status": "flagged"},
             )
         )
+        sections.append(family_requests_due(scope, today))
         overdue = dashboard.overdue_by_deadline(visible, now)
         sections.append(
             Section(
@@ -275,6 +320,9 @@ def todo_for(scope: AccessScope, *, now: datetime, last_visit: datetime | None) 
     if scope.has_assignments:
         work = centre_work(scope)
         sections += [next_steps_due(scope, work, today), deadlines(scope, work, now), thinning(scope, work, now)]
+        today_sessions = sessions_today(scope, today)
+        if today_sessions.sessions:
+            sections.insert(0, today_sessions)
     school_ids = scope.schools_with(Action.CONFIRM_RETURN)
     if school_ids:
         school_cases = cases_visible_to(scope).filter(school_id__in=school_ids)

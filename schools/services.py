@@ -50,25 +50,41 @@ def _guardian_rows(guardians: list[dict] | None, errors: dict[str, list[str]]) -
     return rows
 
 
-def pupil_upsert(*, school: School, data: dict[str, Any]) -> Pupil:
-    """Creates or updates the pupil known to the school by `external_ref`; runs inside the caller's transaction.
-
-    The rules are the models' own (required fields, lengths, choices, dates). Guardians, when given, replace the
-    ones on record: the school's information system is the source. The pupil row stays locked until the caller's
-    transaction ends, so two flags of one pupil are applied one after the other.
-    """
+def pupil_candidate(
+    *, school: School, data: dict[str, Any], base: Pupil | None
+) -> tuple[Pupil, list[Guardian] | None, dict[str, list[str]]]:
+    """The pupil `data` describes, merged onto `base` (the record held, if any) and checked by the models' own
+    rules (required fields, lengths, choices, dates); the guardians given (None: keep those on record); the
+    field errors. `base` is copied, never changed."""
     external_ref = str(data.get("external_ref") or "").strip()
     values = {name: _cleaned(data[name]) for name in PUPIL_FIELDS if name in data and data[name] is not None}
     errors: dict[str, list[str]] = {}
     guardians = _guardian_rows(data.get("guardians"), errors)
-    pupil = Pupil.objects.select_for_update().filter(school=school, external_ref=external_ref).first()
-    candidate = pupil or Pupil(school=school, external_ref=external_ref)
+    if base is None:
+        candidate = Pupil(school=school, external_ref=external_ref)
+    else:
+        candidate = Pupil(**{f.attname: getattr(base, f.attname) for f in Pupil._meta.concrete_fields})
+        candidate._state.adding, candidate._state.db = base._state.adding, base._state.db
     for name, value in values.items():
         setattr(candidate, name, value)
     try:
-        candidate.full_clean(validate_unique=False, validate_constraints=False)
+        # The school is the caller's, already read: checking that it exists would cost a query per pupil.
+        candidate.full_clean(exclude=["school"], validate_unique=False, validate_constraints=False)
     except ValidationError as error:
         errors = _messages(error) | errors
+    return candidate, guardians, errors
+
+
+def pupil_upsert(*, school: School, data: dict[str, Any]) -> Pupil:
+    """Creates or updates the pupil known to the school by `external_ref`; runs inside the caller's transaction.
+
+    Guardians, when given, replace the ones on record: the school's information system is the source. The pupil
+    row stays locked until the caller's transaction ends, so two flags of one pupil are applied one after the other.
+    """
+    external_ref = str(data.get("external_ref") or "").strip()
+    values = {name: _cleaned(data[name]) for name in PUPIL_FIELDS if name in data and data[name] is not None}
+    pupil = Pupil.objects.select_for_update().filter(school=school, external_ref=external_ref).first()
+    candidate, guardians, errors = pupil_candidate(school=school, data=data, base=pupil)
     if errors:
         raise InvalidInput(fields=errors)
     if pupil is None:
@@ -83,7 +99,8 @@ def pupil_upsert(*, school: School, data: dict[str, Any]) -> Pupil:
                 setattr(pupil, name, value)
             pupil.save()
     else:
-        pupil.save()
+        candidate.save()
+        pupil = candidate
     if guardians is not None:
         pupil.guardians.all().delete()
         for row in guardians:

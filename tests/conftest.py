@@ -1,9 +1,11 @@
 import os
+import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.cache import caches
 
 from tests.api_helpers import build_world
 
@@ -28,6 +30,17 @@ def frozen_clock(request):
 def fast_password_hasher(settings):
     """Real hashers cost ~0.2 s per user; tests check permissions, not hashing strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def throttle_history_of_this_test_only():
+    """The throttle cache may be a Redis shared by parallel test processes and outlives each test's database:
+    each test counts its requests under its own key prefix, as if it were the only client."""
+    throttle_cache = caches["throttle"]
+    shared_prefix = throttle_cache.key_prefix
+    throttle_cache.key_prefix = f"test-{uuid.uuid4().hex}"
+    yield throttle_cache
+    throttle_cache.key_prefix = shared_prefix
 
 
 @pytest.fixture(autouse=True)

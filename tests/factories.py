@@ -238,3 +238,13 @@ class ReferenceCounterFactory(factory.django.DjangoModelFactory):
 
     year = 2026
     last_number = 0
+
+
+class DeviceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = outreach.Device
+
+    centre = factory.SubFactory(CentreFactory)
+    kind = outreach.DeviceKind.TABLET
+    reference = factory.Sequence(lambda n: f"EC-{n:05d}")
+    partner = "Emmaüs Connect"

@@ -103,7 +103,17 @@ CONTACT_KEYS = {
     "correctable_until",
 }
 CONTACT_NOTE_KEYS = {"notes", "next_step"}
-TUTORING_KEYS = {"id", "on", "duration_minutes", "subjects", "attended", "author", "created_at"}
+TUTORING_KEYS = {
+    "id",
+    "on",
+    "duration_minutes",
+    "subjects",
+    "attended",
+    "presence",
+    "group_session",
+    "author",
+    "created_at",
+}
 EVENT_KEYS = {"id", "at", "kind", "from_status", "to_status", "actor", "note", "note_withheld"}
 
 # Who is who, by the kind of access SPEC §4 gives them.

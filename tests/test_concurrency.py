@@ -130,6 +130,33 @@ def test_parallel_bulk_flags_create_each_pupil_once(world, pupil_data):
         assert om.Case.objects.filter(pupil__school=world.school, pupil__external_ref=ref).count() == 1
 
 
+def test_bulks_flagging_overlapping_new_pupils_in_parallel_answer_every_item_once(world, pupil_data):
+    """Two bulks share half their new pupils, named in opposite orders: each pupil and case is made once, every item
+    of both is answered, neither is a 500."""
+    first = [f"EL-OVER-{number:03d}" for number in range(0, 60)]
+    second = [f"EL-OVER-{number:03d}" for number in range(30, 90)][::-1]
+
+    def bulk(refs):
+        items = [flag_body(world, pupil_data, external_ref=ref) for ref in refs]
+        return (world.school_staff, lambda client: client.post(f"{API}/cases/bulk/", items, format="json"))
+
+    for _round in range(3):
+        responses = race(bulk(first), bulk(second))
+        assert statuses(responses) == {200: 2}, [r.content[:300] for r in responses]
+        results = dict(zip(("first", "second"), (body_of(response) for response in responses), strict=True))
+        assert [r["index"] for r in results["first"]] == list(range(60))
+        assert [r["index"] for r in results["second"]] == list(range(60))
+        case_of = {}
+        for refs, answered in ((first, results["first"]), (second, results["second"])):
+            for ref, result in zip(refs, answered, strict=True):
+                assert result["result"] in ("created", "existing"), result
+                assert case_of.setdefault(ref, result["case"]["id"]) == result["case"]["id"]
+        created = Counter(r["result"] for r in results["first"] + results["second"])["created"]
+        assert created == 90 * (_round == 0)
+        assert Pupil.objects.filter(external_ref__startswith="EL-OVER-").count() == 90
+        assert om.Case.objects.filter(pupil__external_ref__startswith="EL-OVER-").count() == 90
+
+
 def test_a_reopen_racing_a_flag_of_the_same_pupil_leaves_one_open_case(world, pupil_data):
     for _round in range(5):
         closed = make_case(world, om.Status.CLOSED)

@@ -208,3 +208,24 @@ def test_demo_holds_together_whatever_the_day_it_is_loaded(settings, frozen_cloc
         moments = list(case.events.order_by("pk").values_list("at", flat=True))
         assert moments == sorted(moments) and moments[-1] <= now, case.reference
         assert case.reference.startswith(f"R-{timezone.localtime(case.flagged_at).year}-")
+
+
+@pytest.mark.django_db
+def test_the_centres_programmes_have_a_term_of_registers_and_emmaus_connect_loans(seeded):
+    from outreach.models import Device, DeviceLoan, GroupSession, Presence, TutoringGroup
+
+    groups = TutoringGroup.objects.all()
+    assert groups.count() == 3 and groups.values("centre").distinct().count() == 2
+    taken = GroupSession.objects.filter(register_taken_at__isnull=False)
+    assert taken.count() >= 3 * 6, "a term of sessions with their register"
+    lines = TutoringSession.objects.filter(group_session__isnull=False)
+    present = lines.filter(presence=Presence.PRESENT).count()
+    absent = lines.filter(presence=Presence.ABSENT).count()
+    assert 0.6 < present / (present + absent) < 0.95, "realistic attendance"
+    assert lines.filter(presence=Presence.EXCUSED).exists()
+    assert 18 <= Device.objects.filter(partner="Emmaüs Connect").count() <= 22
+    today = timezone.localdate()
+    loans = DeviceLoan.objects.all()
+    assert loans.filter(ended_on__isnull=True, due_on__gte=today).exists()
+    assert loans.filter(ended_on__isnull=True, due_on__lt=today).exists()
+    assert loans.filter(end="returned").exists() and loans.filter(end="given").exists()

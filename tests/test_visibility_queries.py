@@ -15,9 +15,9 @@ from schools.models import Pupil
 from schools.permissions import Action
 from tests import factories
 
-# access_scope: global permissions, organisation grants (one UNION), per-case shares (one UNION);
+# access_scope: global permissions and organisation grants (one UNION), per-case shares (one UNION);
 # then the cases themselves.
-SCOPE_QUERIES = 3
+SCOPE_QUERIES = 2
 LIST_QUERIES = SCOPE_QUERIES + 1
 
 
@@ -62,13 +62,13 @@ def test_same_number_of_queries_for_10_and_1000_cases(world, cases_routed_to_wor
 
     small, small_ctx = measure(user)
     assert len(small) == 10 + (len(noise) if sees_noise else 0)
-    assert len(small_ctx) == LIST_QUERIES == 4
+    assert len(small_ctx) == LIST_QUERIES == 3
 
     cases_routed_to_world(990)
 
     large, large_ctx = measure(user)
     assert len(large) == 1000 + (len(noise) if sees_noise else 0)
-    assert len(large_ctx) == len(small_ctx) == 4
+    assert len(large_ctx) == len(small_ctx) == 3
     noise_seen = {case.pk for case in noise} & {case.pk for case in large}
     assert noise_seen == ({case.pk for case in noise} if sees_noise else set())
 
@@ -80,12 +80,12 @@ def test_same_number_of_queries_for_a_per_case_share(world, cases_routed_to_worl
 
     small, small_ctx = measure(world.nobody)
     assert [case.pk for case in small] == [shared.pk]
-    assert len(small_ctx) == 4
+    assert len(small_ctx) == 3
 
     cases_routed_to_world(990)
 
     cases_visible_to(access_scope(world.nobody)).exists()
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         large = list(cases_visible_to(access_scope(world.nobody)))
     assert [case.pk for case in large] == [shared.pk]
 

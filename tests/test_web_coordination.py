@@ -86,7 +86,10 @@ def test_every_page_opens_for_the_coordinator(client, world, busy, name):
     assert "no-store" in response["Cache-Control"]
     html = _html(response)
     # Scripts are files of this site (the strict Content-Security-Policy refuses anything else); no inline style.
-    assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/js/radar.js" defer>']
+    assert re.findall(r"<script[^>]*>", html) == [
+        '<script src="/static/js/radar.js" defer>',
+        '<script src="/static/js/session.js" defer>',
+    ]
     assert " style=" not in html
     assert "<h1>" in html
 
@@ -144,25 +147,40 @@ def test_the_inline_form_routes_the_case(client, world, busy):
 
 
 def test_coverage_suggestions_match_the_selector(world):
+    from types import SimpleNamespace
+
+    from outreach.models import Street
     from outreach.selectors import centres_covering
 
     covering_both = factories.NeighbourhoodFactory(name="Fives")
     factories.NeighbourhoodPostcodeFactory(neighbourhood=covering_both, postcode="59800")
     world.centre.neighbourhoods.add(covering_both)
     world.other_centre.neighbourhoods.add(covering_both)
+    Street.objects.create(neighbourhood=world.other_neighbourhood, name="Rue de Valenciennes", postcode="59000")
+    pupils = [
+        SimpleNamespace(neighbourhood=name, postcode=postcode, address=address)
+        for name, postcode, address in [
+            ("Wazemmes", "", ""),
+            ("wazemmes ", "59800", ""),
+            ("WAZEMMES", "59800", "4 rue de Valenciennes"),
+            ("Fives", "", ""),
+            ("", "59800", ""),
+            ("", "59000", ""),
+            ("", "59000", "4 rue de Valenciennes"),
+            ("", "59000", "4 r. de valenciennes"),
+            ("Inconnu", "59000", "Rue de Valenciennes"),
+            ("Inconnu", "59000", ""),
+            ("Bois-Blancs", "59000", ""),
+            ("", "", ""),
+        ]
+    ]
     coverage = dashboard.coverage()
-    for name, postcode in [
-        ("Wazemmes", ""),
-        ("wazemmes ", "59800"),
-        ("Fives", ""),
-        ("", "59800"),
-        ("", "59000"),
-        ("Inconnu", "59000"),
-        ("Bois-Blancs", "59000"),
-        ("", ""),
-    ]:
-        expected = centres_covering(neighbourhood_name=name, postcode=postcode)
-        assert coverage.suggest(neighbourhood_name=name, postcode=postcode) == expected, (name, postcode)
+    coverage.load_streets(pupils)
+    for pupil in pupils:
+        expected = centres_covering(
+            neighbourhood_name=pupil.neighbourhood, postcode=pupil.postcode, address=pupil.address
+        )
+        assert coverage.suggest(pupil).centres == expected, pupil
 
 
 # Dashboard -------------------------------------------------------------------------------------

@@ -337,7 +337,7 @@ def test_csv_import_reports_each_row_and_a_bad_row_blocks_nothing(client, world,
             "EL-3,Inès,Martin,,5e,59000,Wazemmes,,,unjustified_absence,,",
         ]
     )
-    response = as_user(client, world.school_staff).post(UPLOAD_URL, {"file": upload})
+    response = as_user(client, world.school_staff).post(UPLOAD_URL, {"file": upload}, follow=True)
     html = response.content.decode()
     assert response.status_code == 200
     assert "1 flagged, 1 already open, 1 not imported." in html
@@ -365,7 +365,7 @@ def test_csv_with_semicolons_bom_and_french_labels(client, world):
         ],
         bom=True,
     )
-    response = as_user(client, world.school_staff).post(UPLOAD_URL, {"file": upload})
+    response = as_user(client, world.school_staff).post(UPLOAD_URL, {"file": upload}, follow=True)
     html = response.content.decode()
     assert response.status_code == 200, html
     assert "2 flagged, 0 already open, 0 not imported." in html
@@ -388,26 +388,36 @@ def test_csv_import_for_one_of_several_schools_and_an_unexpected_row_failure(cli
     assert response.status_code == 400 and "This field is required." in field_block(
         response.content.decode(), "id_school"
     )
-    flag = services.case_flag
+    response = client.post(UPLOAD_URL, {"file": csv_file(lines), "school": str(world.other_school.pk)}, follow=True)
+    assert "2 flagged, 0 already open, 0 not imported." in response.content.decode()
+    assert sorted(Case.objects.values_list("school", "pupil__external_ref")) == [
+        (world.other_school.pk, "EL-1"),
+        (world.other_school.pk, "EL-2"),
+    ]
 
-    def fail_on_el1(**kwargs):
-        if kwargs["pupil"]["external_ref"] == "EL-1":
-            raise RuntimeError("boom")
-        return flag(**kwargs)
 
-    monkeypatch.setattr(services, "case_flag", fail_on_el1)
-    response = client.post(UPLOAD_URL, {"file": csv_file(lines), "school": str(world.other_school.pk)})
-    assert "1 flagged, 0 already open, 1 not imported." in response.content.decode()
-    assert list(Case.objects.values_list("school", "pupil__external_ref")) == [(world.other_school.pk, "EL-2")]
+@pytest.mark.django_db
+def test_csv_import_unexpected_failure_writes_none_of_the_chunk_and_says_so(client, world, monkeypatch):
+    lines = ["external_ref,first_name,last_name,level,reasons", "EL-1,A,B,5e,long_absence", "EL-2,C,D,4e,behaviour"]
+
+    def fail(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(services, "cases_flag_in_transaction", fail)
+    response = as_user(client, world.school_staff).post(UPLOAD_URL, {"file": csv_file(lines)}, follow=True)
+    html = response.content.decode()
+    assert "The import stopped after 0 of 2 rows" in html
+    assert "because of an error on our side" in html
+    assert not Case.objects.exists()
 
 
 @pytest.mark.django_db
 def test_csv_too_large_is_refused_clearly(client, world):
     header = ",".join(CSV_COLUMNS)
-    big = SimpleUploadedFile("big.csv", (header + "\n" + "x" * (2 * 1024 * 1024)).encode(), content_type="text/csv")
+    big = SimpleUploadedFile("big.csv", (header + "\n" + "x" * (5 * 1024 * 1024)).encode(), content_type="text/csv")
     response = as_user(client, world.school_staff).post(UPLOAD_URL, {"file": big})
     assert response.status_code == 400
-    assert "the limit is 2 MB" in field_block(response.content.decode(), "id_file")
+    assert "the limit is 5 MB" in field_block(response.content.decode(), "id_file")
     assert not Case.objects.exists()
 
 
@@ -417,7 +427,7 @@ def test_csv_with_too_many_rows_is_refused_clearly(client, world):
     lines += [f"EL-{n},A,B,5e,long_absence" for n in range(MAX_UPLOAD_ROWS + 1)]
     response = as_user(client, world.school_staff).post(UPLOAD_URL, {"file": csv_file(lines)})
     assert response.status_code == 400
-    assert "more than 1000 rows" in field_block(response.content.decode(), "id_file")
+    assert "more than 10000 rows" in field_block(response.content.decode(), "id_file")
     assert not Case.objects.exists()
 
 
@@ -427,7 +437,7 @@ def test_csv_with_too_many_rows_is_refused_clearly(client, world):
     [
         (b"external_ref,first_name\nEL-1,A\n", "missing: last_name, level, reasons"),
         (b"external_ref,first_name,last_name,level,reasons\n", "no pupil under its first line"),
-        ("external_ref;first_name;last_name;level;reasons\nEL-1;Zoé;B;5e;x\n".encode("utf-16"), "not in UTF-8"),
+        (b"external_ref;first_name;last_name;level;reasons\nEL-1;Z\x81\x8d;B;5e;x\n", "neither UTF-8 nor Windows-1252"),
         (b"", "The submitted file is empty."),
     ],
 )

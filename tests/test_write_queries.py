@@ -15,8 +15,8 @@ from tests.api_helpers import API, client_for, make_case
 
 pytestmark = pytest.mark.django_db
 
-# The three queries of access_scope: global permissions, organisation grants, case shares.
-SCOPE_QUERIES = 3
+# The two queries of access_scope: global and organisation grants in one, case shares.
+SCOPE_QUERIES = 2
 
 
 def _permission_reads(queries) -> int:
@@ -30,14 +30,14 @@ def _contact_body() -> dict:
 def test_api_contact_post_loads_the_scope_once(world):
     case = make_case(world, om.Status.IN_PROGRESS)
     client = client_for(world.animator)
-    client.post(f"{API}/cases/{case.pk}/contacts/", _contact_body(), format="json")  # warm the throttle's cache row
+    client.post(f"{API}/cases/{case.pk}/contacts/", _contact_body(), format="json")  # warm per-process caches
     with CaptureQueriesContext(connection) as queries:
         response = client.post(f"{API}/cases/{case.pk}/contacts/", _contact_body(), format="json")
     assert response.status_code == 201
     assert _permission_reads(queries) == SCOPE_QUERIES
-    # throttle 6 (database cache), scope 3, gate 1, lock 1, contact 1, case 1, event 1, log 1, savepoints 2,
+    # throttle 0 (not in the database), scope 2, gate 1, lock 1, contact 1, case 1, event 1, log 1, savepoints 2,
     # the contact read back with its supports 2
-    assert len(queries) == 19
+    assert len(queries) == 12
 
 
 def test_web_contact_post_loads_the_scope_once(client, world):
@@ -52,6 +52,6 @@ def test_web_contact_post_loads_the_scope_once(client, world):
         response = client.post(f"/cases/{case.pk}/do/log_contact/", data)
     assert response.status_code == 302
     assert _permission_reads(queries) == SCOPE_QUERIES
-    # session 1, user 1, scope 3, gate 1, lock 1, contact 1, case 1, event 1, log 1, savepoints 2, still visible 1
-    assert len(queries) == 14
+    # session 1, user 1, scope 2, gate 1, lock 1, contact 1, case 1, event 1, log 1, savepoints 2, still visible 1
+    assert len(queries) == 13
     assert case.contacts.count() == 1

@@ -2,6 +2,7 @@
 
 from django import template
 from django.utils.dateformat import format as format_date
+from django.utils.formats import number_format
 from django.utils.translation import get_language
 
 from outreach.models import (
@@ -10,7 +11,9 @@ from outreach.models import (
     ContactKind,
     ContactResult,
     EventKind,
+    NoticeChannel,
     Outcome,
+    Reason,
     Status,
     SupportKind,
 )
@@ -25,7 +28,9 @@ CODED_LISTS = {
     "contact_result": ContactResult,
     "event_kind": EventKind,
     "level": Level,
+    "notice_channel": NoticeChannel,
     "outcome": Outcome,
+    "reason": Reason,
     "status": Status,
     "support_kind": SupportKind,
 }
@@ -51,3 +56,13 @@ def long_date(value) -> str:
     if value.day == 1 and (get_language() or "").startswith("fr"):
         return "1er" + text[1:]
     return text
+
+
+@register.filter
+def figure(value) -> str:
+    """A report figure in the reader's notation: "124,5" in French; a dash for a figure that cannot be computed."""
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return number_format(value, decimal_pos=1)
+    return str(value)

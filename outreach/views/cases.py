@@ -2,7 +2,8 @@
 offered follows the step registry."""
 
 from django.contrib import messages
-from django.http import HttpResponse, QueryDict
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,15 +12,18 @@ from django.views.decorators.http import require_GET, require_POST
 
 from outreach import redaction
 from outreach.access import case_for, cases_visible_to, reload_request_scope, request_scope
-from outreach.audit import record_read
+from outreach.audit import record_list_read, record_read
 from outreach.filters import CaseFilter
 from outreach.models import OPEN_STATUSES, AccessAction, Case
+from outreach.pupil_export import pupil_export
 from outreach.selectors import case_list
 from outreach.steps import STEPS, Step, steps_offered
 from outreach.views import once
 from outreach.views.common import pupil_page, show_domain_error
 from outreach.views.paging import keyset_page
+from outreach.views.programmes import case_programmes
 from schools.domain_errors import DomainError, NotFound
+from schools.permissions import Action
 
 PAGE_SIZE = 50
 # The orderings a page offers: the most urgent first, the newest flags first, the latest changes first.
@@ -62,6 +66,13 @@ def case_list_page(request):
     query = request.GET.copy()
     query.pop("cursor", None)
     rows = [redaction.case_view(scope, case) for case in page.rows] if page else []
+    if page:
+        record_list_read(
+            user=request.user,
+            what="case_list",
+            case_ids=[case.pk for case in page.rows],
+            search=request.GET.get("q", ""),
+        )
     return render(
         request,
         "outreach/case_list.html",
@@ -94,6 +105,9 @@ def _render_case(request, case: Case, *, bound: dict | None = None, status: int 
         "case": case,
         "view": redaction.case_view(scope, case),
         "seen": seen,
+        # The family's right of access, and who has seen the case: a coordinator's answers to a family.
+        "can_export_pupil": Action.EXPORT_PUPIL in scope.global_perms,
+        "can_record_family_request": scope.is_coordinator,
         "step_forms": [(step, forms[step.name]) for step in offered],
         # On a phone at the door: whoever logs the visit and may see where the family lives.
         "doorstep": seen.identity and "log_contact" in forms,
@@ -110,6 +124,7 @@ def _render_case(request, case: Case, *, bound: dict | None = None, status: int 
             for session in case.tutoring_sessions.select_related("author").order_by("-on")
         ],
         "returns": list(case.return_confirmations.all()),
+        **case_programmes(scope, case),
     }
     return render(request, "outreach/case_detail.html", context, status=status)
 
@@ -203,3 +218,20 @@ def case_print_page(request, case_id):
         "printed_at": now,
     }
     return render(request, "outreach/case_print.html", context)
+
+
+@pupil_page
+@require_GET
+def pupil_export_page(request, case_id):
+    """A family's right of access (GDPR art. 15): everything Radar holds about the case's pupil, as a page to print
+    (or save as PDF) and, with `?format=json`, the same as a file. Coordinators only; each export is logged."""
+    scope = request_scope(request)
+    case = case_for(scope, case_id)
+    export = pupil_export(actor=request.user, scope=scope, pupil_id=case.pupil_id)
+    if request.GET.get("format") == "json":
+        response = JsonResponse(
+            export, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False, "indent": 2}
+        )
+        response["Content-Disposition"] = f'attachment; filename="radar-{case.reference}-export.json"'
+        return response
+    return render(request, "outreach/pupil_export.html", {"case": case, "export": export, "now": timezone.now()})

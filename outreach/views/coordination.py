@@ -5,6 +5,7 @@ Thin views: figures come from outreach/dashboard.py and outreach/reports.py, sco
 from datetime import date, datetime, time
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Min, Q
 from django.shortcuts import render
@@ -12,10 +13,10 @@ from django.utils import dateformat, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET
 
-from outreach import dashboard
+from outreach import dashboard, retention
 from outreach.access import (
     cases_visible_to,
     funders_cases,
@@ -24,13 +25,18 @@ from outreach.access import (
     require_global,
     require_somewhere,
 )
-from outreach.charts import bar_chart, fmt
-from outreach.exports import csv_stream
+from outreach.audit import about_case, access_log_write, record_list_read, with_cases_shown
+from outreach.charts import bar_chart
+from outreach.exports import csv_format_named, csv_stream
 from outreach.forms import AccessLogFilterForm, ReportForm
 from outreach.models import AccessAction, AccessLog, EventKind, Outcome, Reason, SupportKind
+from outreach.programme_forms import DashboardFilterForm, FundersPeriodForm
+from outreach.programme_reports import calendar_year, current_school_year, dashboard_cases, school_year
 from outreach.redaction import disclosure
-from outreach.reports import GROUPINGS, funders_report, outcome_report
+from outreach.reports import GROUPINGS, funders_family_notice, funders_report, outcome_report
+from outreach.selectors import request_counts
 from outreach.views.common import pupil_page
+from outreach.views.programmes import programme_sections
 from schools.models import Level, Sex
 from schools.permissions import Action
 
@@ -48,6 +54,10 @@ def _wants_csv(request) -> bool:
     return request.GET.get("format") == "csv"
 
 
+def _csv_format(request):
+    return csv_format_named(request.GET.get("dialect"))
+
+
 def _query_without(request, *names: str) -> str:
     query = request.GET.copy()
     for name in names:
@@ -61,13 +71,16 @@ def _query_without(request, *names: str) -> str:
 def _triage_rows(scope, cases, coverage: dashboard.Coverage, *, exclude_current: bool = False) -> list[dict]:
     rows = []
     for case in cases:
-        suggestions = coverage.suggest(neighbourhood_name=case.pupil.neighbourhood, postcode=case.pupil.postcode)
+        suggestion = coverage.suggest(case.pupil)
+        suggestions = suggestion.centres
         if exclude_current:
             suggestions = [centre for centre in suggestions if centre.pk != case.centre_id]
         rows.append(
             {
                 "case": case,
                 "suggestions": suggestions,
+                "basis": suggestion.basis,
+                "neighbourhood": suggestion.neighbourhood,
                 "selected": suggestions[0].pk if len(suggestions) == 1 else None,
                 "decline_note_visible": disclosure(scope, case).event_note_visible(EventKind.DECLINED),
             }
@@ -86,6 +99,9 @@ def triage_page(request):
     page = Paginator(dashboard.triage_queue(visible, now), TRIAGE_PAGE_SIZE).get_page(request.GET.get("page"))
     late = Paginator(dashboard.late_acceptances(visible, now), TRIAGE_PAGE_SIZE).get_page(request.GET.get("late"))
     coverage = dashboard.coverage()
+    shown = [*page.object_list, *late.object_list]
+    coverage.load_streets([case.pupil for case in shown])
+    record_list_read(user=request.user, what="triage", case_ids=[case.pk for case in shown])
     return render(
         request,
         "outreach/triage.html",
@@ -121,14 +137,17 @@ def _outcome_chart(chart_id: str, title: str, description: str, row_header: str,
 @require_GET
 def dashboard_page(request):
     scope = _coordinator_scope(request)
+    filters = DashboardFilterForm(request.GET or None)
+    cases = dashboard_cases(cases_visible_to(scope), **(filters.cleaned_data if filters.is_valid() else {}))
     now = timezone.now()
-    figures = dashboard.figures(scope, now)
+    figures = dashboard.figures(scope, now, cases)
     since = figures["months"][0]
 
     def month_label(month: date) -> str:
         return dateformat.format(month, "N Y")  # "juin", "juil.": "M" gives "jui" for both
 
     flags, delays, overdue, attendance = (figures[key] for key in ("flags", "delays", "overdue", "attendance"))
+    retention_run = retention.last_retention_run()
     period = _("since %(date)s") % {"date": dateformat.format(since, "F Y")}
     charts = [
         bar_chart(
@@ -209,6 +228,10 @@ def dashboard_page(request):
             "school_year_start": dashboard.school_year_start(),
             "computed_at": figures["computed_at"],
             "age_minutes": int((now - figures["computed_at"]).total_seconds() // 60),
+            "retention_run": retention_run,
+            "family_requests": request_counts(timezone.localdate(now)),
+            "retention_late": retention.retention_is_late(retention_run, now),
+            "filters": filters,
         },
     )
 
@@ -262,12 +285,14 @@ def reports_page(request):
         rows.sort(key=lambda row: row["label"].casefold())
     if valid and _wants_csv(request):
         period = "_".join(str(filters[key]) for key in ("from", "to") if filters.get(key))
+        access_log_write(user=request.user, action=AccessAction.EXPORT, what="outcome_report", detail=group_by)
         return csv_stream(
             [
                 [group_header, _("Total"), *[label for _value, label in outcomes]],
                 *([row["label"], row["total"], *[cell["value"] for cell in row["counts"]]] for row in rows),
             ],
             filename=f"radar-outcomes-by-{group_by}{'-' + period if period else ''}.csv",
+            csv_format=_csv_format(request),
         )
     totals = {
         "total": sum(row["total"] for row in rows),
@@ -337,8 +362,8 @@ def _funders_sections(report: dict) -> list[dict]:
             [
                 (_("Sessions logged"), tutoring["sessions"]),
                 (_("Sessions attended"), tutoring["sessions_attended"]),
-                (_("Hours attended"), fmt(tutoring["hours_attended"], 1)),
-                (_("Attendance rate"), "—" if rate is None else f"{fmt(rate * 100, 1)} %"),
+                (_("Hours attended"), round(tutoring["hours_attended"], 1)),
+                (_("Attendance rate (%)"), None if rate is None else round(rate * 100, 1)),
                 (_("Pupils tutored"), tutoring["pupils"]),
             ],
         ),
@@ -368,35 +393,63 @@ def _funders_sections(report: dict) -> list[dict]:
     ]
 
 
+def _family_notice_section(compliance: dict) -> dict:
+    share = compliance["share"]
+    return {
+        "key": "family_notice",
+        "title": _("Families informed (GDPR art. 14), cases flagged during the year"),
+        "items": [
+            (_("Cases whose family had to be informed by now"), compliance["cases"]),
+            (
+                _("Families informed within %(days)d days of the flag")
+                % {"days": settings.RADAR_DEADLINES["family_notice"]},
+                compliance["in_time"],
+            ),
+            (_("Share informed in time (%)"), None if share is None else round(share * 100, 1)),
+        ],
+    }
+
+
 @pupil_page
 @require_GET
 def funders_report_page(request):
     scope = request_scope(request)
     cases = funders_cases(scope)
-    this_year = timezone.localdate().year
+    this_school_year = current_school_year()
     first = cases.aggregate(first=Min("flagged_at"))["first"]
-    first_year = min(timezone.localtime(first).year, this_year) if first else this_year
-    years = list(range(this_year, first_year - 1, -1))
-    raw = request.GET.get("year", "")
-    year = int(raw) if raw.isdigit() and int(raw) in years else this_year
-    sections = _funders_sections(funders_report(cases=cases, year=year))
+    first_year = min(timezone.localtime(first).year, this_school_year) if first else this_school_year
+    data = request.GET.copy()
+    if data.get("year", "").isdigit() and "period" not in data:
+        data["period"] = f"year-{data['year']}"  # the calendar year, as the page was linked before school years
+    form = FundersPeriodForm(
+        data if "period" in data else None, first_year=first_year, this_school_year=this_school_year
+    )
+    chosen = form.cleaned_data["period"] if form.is_valid() else form.fields["period"].initial
+    kind, _dash, raw = chosen.partition("-")
+    period = school_year(int(raw)) if kind == "school" else calendar_year(int(raw))
+    year = period.label
+    report = funders_report(cases=cases, period=period)
+    sections = _funders_sections(report) + programme_sections(report)
+    sections.append(_family_notice_section(funders_family_notice(cases=cases, period=period)))
     if _wants_csv(request):
+        access_log_write(user=request.user, action=AccessAction.EXPORT, what="funders_report", detail=str(year))
         return csv_stream(
             [
                 [_("Section"), _("Figure"), _("Value")],
                 *([section["title"], label, value] for section in sections for label, value in section["items"]),
             ],
             filename=f"radar-funders-{year}.csv",
+            csv_format=_csv_format(request),
         )
     return render(
         request,
         "outreach/funders_report.html",
         {
             "year": year,
-            "years": years,
+            "form": form,
             "sections": sections,
             "all_cases": Action.VIEW_FUNDERS_REPORT in scope.global_perms,
-            "csv_query": urlencode({"year": year, "format": "csv"}),
+            "csv_query": urlencode({"period": chosen, "format": "csv"}),
         },
     )
 
@@ -428,19 +481,61 @@ def _page_url(request, **cursor: str) -> str:
     return f"?{query.urlencode()}"
 
 
+# What each list read showed, as the sentence of the access-log page completes it.
+LIST_NAMES = {
+    "case_list": gettext_lazy("the case list"),
+    "api_case_list": gettext_lazy("the case list through the API"),
+    "triage": gettext_lazy("triage"),
+    "todo": gettext_lazy("the to-do page"),
+    "admin_pupil_list": gettext_lazy("the pupils in the admin"),
+    "admin_pupil": gettext_lazy("a pupil in the admin"),
+    "admin_case_list": gettext_lazy("the cases in the admin"),
+    "admin_case": gettext_lazy("a case in the admin"),
+}
+
+
+def _access_sentence(entry: AccessLog) -> str:
+    """A list read in words: who saw which list, how many cases, what they searched for."""
+    if entry.action != AccessAction.READ_LIST:
+        return ""
+    values = {
+        "user": entry.user.get_full_name() or entry.user.get_username(),
+        "list": LIST_NAMES.get(entry.what, entry.what),
+        "count": entry.cases_shown_count,
+        "search": entry.detail,
+    }
+    if entry.detail:
+        return (
+            ngettext(
+                "%(user)s searched “%(search)s” in %(list)s (%(count)s case)",
+                "%(user)s searched “%(search)s” in %(list)s (%(count)s cases)",
+                entry.cases_shown_count,
+            )
+            % values
+        )
+    return (
+        ngettext(
+            "%(user)s viewed %(list)s (%(count)s case)",
+            "%(user)s viewed %(list)s (%(count)s cases)",
+            entry.cases_shown_count,
+        )
+        % values
+    )
+
+
 @pupil_page
 @require_GET
 def access_log_page(request):
     """Newest first, 100 a page, keyset-paginated on (at, pk): one query whatever the page or the filters."""
     require_global(request_scope(request), Action.VIEW_ACCESS_LOG)
     form = AccessLogFilterForm(request.GET or None)
-    entries = AccessLog.objects.select_related("user", "case", "pupil")
+    entries = with_cases_shown(AccessLog.objects.select_related("user", "case", "pupil"))
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         if data["user"].strip():
             entries = entries.filter(user__username__iexact=data["user"].strip())
         if data["case"].strip():
-            entries = entries.filter(case__reference=data["case"].strip().upper())
+            entries = entries.filter(about_case(reference=data["case"].strip().upper()))
         if data["action"]:
             entries = entries.filter(action=data["action"])
         if data["from"]:
@@ -464,6 +559,7 @@ def access_log_page(request):
     labels = {**dict(EventKind.choices), **dict(AccessAction.choices)}
     for entry in rows:
         entry.what_label = labels.get(entry.what, entry.what)
+        entry.sentence = _access_sentence(entry)
     return render(
         request,
         "outreach/access_log.html",

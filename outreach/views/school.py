@@ -10,15 +10,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from outreach import services
-from outreach.access import case_for, request_scope, schools_to_flag_for
+from outreach.access import case_for, import_job_for, request_scope, schools_to_flag_for
 from outreach.audit import record_read
 from outreach.csv_import import (
     CSV_COLUMN_HELP,
     CSV_COLUMNS,
     REQUIRED_COLUMNS,
     FlagUploadForm,
+    column_title,
     csv_template,
-    import_rows,
 )
 from outreach.forms import (
     AddressForm,
@@ -29,7 +29,8 @@ from outreach.forms import (
     PupilForm,
     pupil_arguments,
 )
-from outreach.models import AccessAction, Neighbourhood, Reason
+from outreach.imports import import_job_create, import_job_task
+from outreach.models import AccessAction, ImportJob, ImportStatus, Neighbourhood, Reason
 from outreach.steps import STEPS
 from outreach.views import once
 from outreach.views.common import pupil_page, show_domain_error
@@ -207,29 +208,58 @@ def flag_upload_page(request):
     if request.method == "GET" and request.GET.get("template"):
         return _csv_template()
     form = FlagUploadForm(request.POST or None, request.FILES or None, schools=schools)
-    report = None
     if request.method == "POST":
         with once.claimed(request, pending=reverse("outreach:flag_upload")) as submission:
             if submission.replay:
                 return submission.replay
             if form.is_valid():
-                report = import_rows(
+                job = import_job_create(
                     actor=request.user, scope=request_scope(request), school=form.chosen_school(), rows=form.rows
                 )
-                # The cases flagged are in the school's list; a file that flagged nothing may be sent again.
-                if any(result["status"] == "created" for result in report):
-                    submission.saved(reverse("outreach:case_list"))
+                # The job is committed: a worker (or, in development, this request) imports its rows.
+                import_job_task.enqueue(str(job.pk))
+                progress = reverse("outreach:flag_import", args=[job.pk])
+                submission.saved(progress)
+                return redirect(progress)
     context = {
         "form": form,
+        "columns": [
+            (column_title(name), name, CSV_COLUMN_HELP[name], name in REQUIRED_COLUMNS) for name in CSV_COLUMNS
+        ],
+        "reasons": Reason.choices,
+    }
+    return render(request, "outreach/flag_upload.html", context, status=400 if form.errors else 200)
+
+
+@pupil_page
+@require_http_methods(["GET"])
+def flag_import_page(request, job_id):
+    """An import's progress, refreshed by the browser until its per-row report is ready."""
+    job = import_job_for(request_scope(request), job_id)
+    report = None
+    if job.status == ImportStatus.DONE:
+        cells = {row["number"]: row["cells"] for row in ImportJob.objects.values_list("rows", flat=True).get(pk=job.pk)}
+        report = [
+            {
+                "number": result.number,
+                "cells": cells.get(result.number, {}),
+                "status": result.status,
+                "case": result.case,
+                # Columns named as the template names them (French headers for a French reader, else codes).
+                "errors": [(column_title(column), messages) for column, messages in result.errors],
+            }
+            for result in job.results.select_related("case").only("number", "status", "errors", "case__reference")
+        ]
+    context = {
+        "job": job,
         "report": report,
+        "refresh": job.status in (ImportStatus.PENDING, ImportStatus.RUNNING),
         "counts": {
             status: sum(1 for result in report or () if result["status"] == status)
             for status in ("created", "existing", "error")
         },
-        "columns": [(name, CSV_COLUMN_HELP[name], name in REQUIRED_COLUMNS) for name in CSV_COLUMNS],
-        "reasons": Reason.choices,
     }
-    return render(request, "outreach/flag_upload.html", context, status=400 if form.errors else 200)
+    return render(request, "outreach/flag_import.html", context)
 
 
 @pupil_page

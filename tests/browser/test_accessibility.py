@@ -1,14 +1,15 @@
 """axe-core (vendored under tests/browser/vendor) on every page each role opens, in Chromium, with data on it:
 no WCAG 2.1 A or AA violation. Failed forms are checked too, since errors change what a page shows."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from outreach import services
-from outreach.models import ContactKind, ContactResult, Outcome, Reason
+from outreach import devices, programmes, services
+from outreach.access import access_scope
+from outreach.models import ContactKind, ContactResult, GroupMode, GroupSession, Outcome, Reason
 from tests.browser.conftest import axe_violations
 
 
@@ -47,26 +48,79 @@ def _story(world):
     )
     closed = services.case_accept(actor=world.manager, case=flag("A-4"), now=now - timedelta(days=20))
     services.case_close(actor=world.animator, case=closed, outcome=Outcome.RETURNED_TO_SCHOOL, note="Revenu")
-    return {"waiting": waiting, "routed": routed, "working": working, "closed": closed}
+    scope = access_scope(world.manager)
+    group = programmes.group_create(
+        actor=world.manager,
+        scope=scope,
+        centre=world.centre,
+        name="CLAS 5e-4e mardi",
+        mode=GroupMode.AT_CENTRE,
+        weekday=1,
+        starts_at=time(17),
+        duration_minutes=90,
+        animator_ids=[world.animator.pk],
+    )
+    programmes.group_join(actor=world.manager, scope=scope, group=group, case=working)
+    session = GroupSession.objects.create(group=group, on=timezone.localdate(), starts_at=time(17), duration_minutes=90)
+    device = devices.device_add(actor=world.manager, scope=scope, centre=world.centre, kind="tablet", reference="T-1")
+    devices.device_lend(
+        actor=world.manager,
+        scope=scope,
+        device=device,
+        case=working,
+        lent_on=timezone.localdate() - timedelta(days=60),
+        due_on=timezone.localdate() - timedelta(days=1),
+        condition_out="Bon état",
+    )
+    return {
+        "waiting": waiting,
+        "routed": routed,
+        "working": working,
+        "closed": closed,
+        "group": group.pk,
+        "session": session.pk,
+    }
 
 
 def _pages(world, cases) -> dict[str, list[str]]:
     working, closed = cases["working"].pk, cases["closed"].pk
-    common = ["/todo/", "/cases/", "/cases/?status=closed", "/help/", "/privacy/", "/accessibility/", "/legal/"]
+    common = [
+        *("/todo/", "/cases/", "/cases/?status=closed", "/help/", "/privacy/", "/accessibility/", "/legal/"),
+        "/account/",
+    ]
     return {
         "cpe": [
             *common,
             f"/cases/{working}/",
             f"/cases/{closed}/",
             f"/cases/{working}/print/",
+            reverse("outreach:family_notice_print", args=[working]),
+            reverse("outreach:family_notice_print", args=[working]) + "?language=ar",
             reverse("outreach:flag"),
             reverse("outreach:flag_upload"),
             reverse("outreach:flag_edit", args=[working]),
             reverse("outreach:contact_details", args=[working]),
             "/reports/",
         ],
-        "anim": [*common, f"/cases/{working}/", f"/cases/{cases['routed'].pk}/", "/reports/"],
-        "manager": [*common, f"/cases/{cases['routed'].pk}/", f"/cases/{working}/", "/handover/", "/reports/funders/"],
+        "anim": [
+            *common,
+            f"/cases/{working}/",
+            f"/cases/{cases['routed'].pk}/",
+            "/reports/",
+            "/groups/",
+            f"/groups/{cases['group']}/",
+            f"/sessions/{cases['session']}/",
+            "/devices/",
+        ],
+        "manager": [
+            *common,
+            f"/cases/{cases['routed'].pk}/",
+            f"/cases/{working}/",
+            "/handover/",
+            "/reports/funders/",
+            "/groups/",
+            "/devices/",
+        ],
         "coord": [
             *common,
             f"/cases/{cases['waiting'].pk}/",
@@ -75,6 +129,9 @@ def _pages(world, cases) -> dict[str, list[str]]:
             "/reports/",
             "/reports/funders/",
             "/access-log/",
+            "/alerts/",
+            "/family-notice/",
+            reverse("outreach:family_notice_edit", args=["prs"]),
         ],
     }
 

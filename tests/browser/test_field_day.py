@@ -1,6 +1,6 @@
 """The field day in Chromium: the animator's doorstep visit on a 390 by 844 phone from "À faire", a failed form low
-on a case page, the CPE confirming a return from "À faire", a closure confirmed, and the print view. axe-core
-checks each page the journeys land on."""
+on a case page, the CPE confirming a return from "À faire", a closure confirmed, the print view, and the CSV that
+Excel-FR writes. axe-core checks each page the journeys land on."""
 
 from datetime import timedelta
 
@@ -166,3 +166,25 @@ def test_the_print_view_is_a_summary_with_no_form(page, live_server, login, peop
     expect(page.locator("header.site-header")).to_be_hidden()
     expect(page.locator(".no-print")).to_be_hidden()
     expect(page.locator("main h1")).to_be_visible()
+
+
+def test_cpe_imports_the_csv_excel_fr_writes_with_french_headers_and_two_guardians(
+    page, live_server, login, people, accessible
+):
+    from tests.test_excel_fr import EXCEL_FR_LINES
+
+    world = people
+    login(page, "cpe")
+    page.goto(f"{live_server.url}{reverse('outreach:flag_upload')}")
+    expect(page.locator("a[href='?template=1']")).to_be_visible()
+    raw = ("\r\n".join(EXCEL_FR_LINES[:2]) + "\r\n").encode("cp1252")
+    page.locator("#id_file").set_input_files(files=[{"name": "export.csv", "mimeType": "text/csv", "buffer": raw}])
+    page.locator("form[enctype] button[type=submit]").click()
+
+    case = Case.objects.get(pupil__external_ref="EL-20", school=world.school)
+    expect(page.locator("tr.import-created").filter(has_text=case.reference)).to_have_count(1)
+    assert sorted(case.pupil.guardians.values_list("name", "interpreter_needed")) == [
+        ("Fatoumata Diallo", True),
+        ("Mamadou Diallo", False),
+    ]
+    accessible(page)

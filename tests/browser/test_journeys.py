@@ -35,7 +35,7 @@ from schools.models import Pupil
 from tests import factories
 
 PHONE = {"width": 390, "height": 844}
-TABLET_DETAIL = "Tablette prêtée par Emmaüs Connect"
+CONNECTION_DETAIL = "Recharge 4G offerte par Emmaüs Connect"
 VISIT_NOTES = "Mère rencontrée sur le pas de la porte ; Yanis reviendra lundi."
 
 
@@ -99,7 +99,7 @@ def accepted(world) -> Case:
 
 
 def visited(world) -> Case:
-    """What the animator's home visit leaves: a contact with a tablet lent."""
+    """What the animator's home visit leaves: a contact with a 4G top-up given (devices are lent as loans)."""
     case = accepted(world)
     services.contact_log(
         actor=world.animator,
@@ -109,7 +109,7 @@ def visited(world) -> Case:
         result=ContactResult.REACHED_FAMILY,
         duration_minutes=40,
         notes=VISIT_NOTES,
-        supports=[{"kind": SupportKind.DEVICE_TABLET, "detail": TABLET_DETAIL}],
+        supports=[{"kind": SupportKind.INTERNET_ACCESS, "detail": CONNECTION_DETAIL}],
     )
     return case
 
@@ -389,7 +389,9 @@ def phone_page(browser, browser_context_args):
     context.close()
 
 
-def test_animator_logs_a_home_visit_on_a_phone_with_a_tablet_lent(phone_page, live_server, login, screenshot, people):
+def test_animator_logs_a_home_visit_on_a_phone_with_a_connection_given(
+    phone_page, live_server, login, screenshot, people
+):
     world, page = people, phone_page
     case = accepted(world)
     login(page, "anim")
@@ -407,8 +409,8 @@ def test_animator_logs_a_home_visit_on_a_phone_with_a_tablet_lent(phone_page, li
     form.locator(f"input[name='log_contact-result'][value={ContactResult.REACHED_FAMILY}]").tap()
     form.locator("details.more > summary").tap()  # duration, support, notes and next step are folded
     form.locator("#id_log_contact-duration_minutes").fill("40")
-    form.locator(f"input[name='log_contact-supports'][value={SupportKind.DEVICE_TABLET}]").tap()
-    form.locator("#id_log_contact-support_detail").fill(TABLET_DETAIL)
+    form.locator(f"input[name='log_contact-supports'][value={SupportKind.INTERNET_ACCESS}]").tap()
+    form.locator("#id_log_contact-support_detail").fill(CONNECTION_DETAIL)
     form.locator("#id_log_contact-notes").fill(VISIT_NOTES)
     form.locator("#id_log_contact-next_step").fill("Appeler le collège lundi")
     form.locator("#id_log_contact-duration_minutes").evaluate("field => field.scrollIntoView()")
@@ -427,11 +429,11 @@ def test_animator_logs_a_home_visit_on_a_phone_with_a_tablet_lent(phone_page, li
     assert contact.duration_minutes == 40 and contact.notes == VISIT_NOTES
     assert timezone.now() - contact.occurred_at < timedelta(minutes=10)
     support = contact.supports.get()
-    assert (support.kind, support.detail, support.case_id) == (SupportKind.DEVICE_TABLET, TABLET_DETAIL, case.pk)
+    assert (support.kind, support.detail, support.case_id) == (SupportKind.INTERNET_ACCESS, CONNECTION_DETAIL, case.pk)
     page.locator("section[aria-labelledby=contacts-title]").locator("xpath=..").locator("summary").tap()
     visit = page.locator("section[aria-labelledby=contacts-title] tbody tr")
     expect(visit).to_have_count(1)
-    expect(visit).to_contain_text(TABLET_DETAIL)
+    expect(visit).to_contain_text(CONNECTION_DETAIL)
     expect(visit).to_contain_text(VISIT_NOTES)  # the centre reads its notes
     no_horizontal_scroll(page)
 
@@ -450,7 +452,7 @@ def test_cpe_sees_the_visit_on_the_timeline_and_confirms_the_return(page, live_s
     expect(timeline.last).to_contain_text("Karim Benali")
     visit = page.locator("section[aria-labelledby=contacts-title] tbody tr")
     expect(visit).to_have_count(1)
-    expect(visit).to_contain_text(TABLET_DETAIL)
+    expect(visit).to_contain_text(CONNECTION_DETAIL)
     expect(page.locator("main")).not_to_contain_text(VISIT_NOTES)  # the school never reads the centre's notes
 
     form = page.locator("#step-confirm_return form")

@@ -14,7 +14,9 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from outreach import notifications
 from outreach.demo.data import DEMO_PASSWORD
+from outreach.demo.programmes import seed_programmes
 from outreach.demo.story import DemoSeeder
 from outreach.models import (
     Case,
@@ -73,9 +75,21 @@ class Command(BaseCommand):
         # Outside the transaction above: every step of a story is a service, and services run in their own
         # durable transaction.
         created_cases = not seeder.demo_cases_exist()
+        programme_figures = None
         if created_cases:
-            seeder.seed_cases()
+            # The demo's story is a past written at its own dates: nobody is emailed about it.
+            with notifications.silenced():
+                seeder.seed_cases()
+                programme_figures = seed_programmes(seeder)
         self.write_summary(loaded_figures(), created_cases, time.monotonic() - started)
+        if programme_figures:
+            self.stdout.write(
+                _(
+                    "  %(groups)d tutoring groups, %(sessions)d sessions, %(register_lines)d register lines, "
+                    "%(devices)d devices, %(loans)d loans"
+                )
+                % programme_figures
+            )
 
     def write_summary(self, figures: dict, created_cases: bool, seconds: float) -> None:
         write: Callable[[str], None] = self.stdout.write
