@@ -228,6 +228,8 @@ def main(out: Path) -> None:
     if os.environ.get("BENCH_ONLY") and out.exists():
         figures = json.loads(out.read_text())
     figures |= {"cases": Case.objects.count(), "repeat": REPEAT, "measured_on": date.today().isoformat()}
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout
+    figures.setdefault("sections", {}).update(dict.fromkeys(SECTIONS, commit.strip()))
     measures = figures["measures"]
 
     def note(name: str, result: dict) -> None:

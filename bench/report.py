@@ -36,6 +36,9 @@ NOTES = """## Reading these figures, and what was done
   This benchmark calls them through their public doors (API, upload page, then the task worker if the import became
   a job), so it measures whatever has landed when it runs. Until then the list, detail, throughput, flagging and
   CSV figures above miss their targets, and the 10,000-row file is refused (400: 1,000 rows at most).
+- **Sections measured after merging main** (see the commits above each scale): the per-request cost branch has
+  landed there (an outcome report is 4 queries instead of 12), and the funders' report has gained the programmes'
+  figure groups, which the floor does not compute: its ratio after that merge compares more work with less.
 - **Reports** are one SQL aggregate per figure group: the outcome report one `GROUP BY` query, the funders' report
   five (pupils counted once in one aggregate, with the QPV match an `upper(name)` lookup into the 36-row
   neighbourhood table hashed once, not an `iexact` `EXISTS` per row; tutoring and family contacts joined to the
@@ -165,6 +168,9 @@ def write_report(results: Path, target: Path) -> None:
             "pupils earlier runs flagged)",
             "",
         ]
+        if run.get("sections"):
+            measured = ", ".join(f"{section} at {commit}" for section, commit in run["sections"].items())
+            lines += [f"Sections measured at commits: {measured}.", ""]
         if run.get("seed_seconds"):
             lines += [f"`seed_scale` wrote this data set in {run['seed_seconds']:.0f} s.", ""]
         lines += ["### Radar against the floor", "", *ratio_table(run), ""]
