@@ -40,6 +40,8 @@ from outreach.dashboard import last_months  # noqa: E402
 from outreach.models import Case  # noqa: E402
 
 REPEAT = int(os.environ.get("BENCH_REPEAT", "7"))
+# BENCH_ONLY=reports,pages measures those sections again and keeps the other figures of the scale's last run.
+SECTIONS = os.environ.get("BENCH_ONLY", "api,writes,reports,pages,http").split(",")
 SECRET = settings.SECRET_KEY.encode()
 RUN = uuid.uuid4().hex[:6]
 
@@ -222,8 +224,12 @@ def main(out: Path) -> None:
     users = {role: get_user_model().objects.get(username=name) for role, name in ROLES.items()}
     manager = get_user_model().objects.get(username=MANAGER)
     conn = floor.floor_connection()
-    figures: dict = {"cases": Case.objects.count(), "repeat": REPEAT, "measured_on": date.today().isoformat()}
-    figures["measures"] = {}
+    figures: dict = {"measures": {}}
+    if os.environ.get("BENCH_ONLY") and out.exists():
+        figures = json.loads(out.read_text())
+    figures |= {"cases": Case.objects.count(), "repeat": REPEAT, "measured_on": date.today().isoformat()}
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout
+    figures.setdefault("sections", {}).update(dict.fromkeys(SECTIONS, commit.strip()))
     measures = figures["measures"]
 
     def note(name: str, result: dict) -> None:
@@ -238,7 +244,7 @@ def main(out: Path) -> None:
     for role, user in users.items():
         client, token = api_client(user)
         tokens[role] = token
-        for size in (50, 200):
+        for size in (50, 200) if "api" in SECTIONS else ():
             url = f"/api/v1/cases/?page_size={size}"
             note(
                 f"API list {size}, {role}",
@@ -250,117 +256,125 @@ def main(out: Path) -> None:
     school_client, school_token = api_client(users["school"])
     own_cases = Case.objects.filter(school__name="Collège Échelle 01").order_by("-flagged_at")
     case_id = own_cases.values_list("pk", flat=True)[5]
-    note(
-        "API detail, school",
-        interleaved(
-            lambda: ok(school_client.get(f"/api/v1/cases/{case_id}/")),
-            lambda: floor.case_detail(conn, school_token, case_id, secret=SECRET),
-        ),
-    )
-
-    # Writes: fresh pupils each time, Radar and the floor alternated.
-    # The rows the writes add stay: the next run flags other pupils (RUN is in their numbers).
-    school_id = Case.objects.filter(pk=case_id).values_list("school_id", flat=True).get()
-    counter = iter(range(10**6))
-
-    def radar_flag():
-        item = flag_items(f"{RUN}-one-{next(counter)}", 1)[0]
-        ok(school_client.post("/api/v1/cases/", item, content_type="application/json"), 201)
-
-    def floor_flag():
-        floor.flag(conn, school_token, flag_items(f"{RUN}-fone-{next(counter)}", 1), school_id=school_id)
-
-    note("API flag, one pupil", interleaved(radar_flag, floor_flag))
-
-    def radar_bulk():
-        items = flag_items(f"{RUN}-bulk-{next(counter)}", 500)
-        ok(school_client.post("/api/v1/cases/bulk/", items, content_type="application/json"), 200, 207)
-
-    def floor_bulk():
-        floor.flag(conn, school_token, flag_items(f"{RUN}-fbulk-{next(counter)}", 500), school_id=school_id)
-
-    bulk = interleaved(radar_bulk, floor_bulk, repeat=3)
-    bulk["pupils_per_s"] = 500 / (bulk["radar_ms"] / 1000)
-    bulk["floor_pupils_per_s"] = 500 / (bulk["floor_ms"] / 1000)
-    note("API bulk flag, 500 pupils", bulk)
-
-    web_school = Client()
-    web_school.force_login(users["school"])
-    for rows in (1000, 10000):
-        text = csv_text(flag_items(f"{RUN}-csv{rows}", rows))
-        result = csv_import(web_school, school_id, text)
-        started = time.perf_counter()
-        floor_text = csv_text(flag_items(f"{RUN}-fcsv{rows}", rows))
-        floor.flag(conn, school_token, floor.csv_items(floor_text), school_id=school_id)
-        result["floor_ms"] = (time.perf_counter() - started) * 1000
-        result["ratio"] = result["radar_ms"] / result["floor_ms"]
-        note(f"CSV import, {rows} rows", result)
-
-    # Reports, through the API.
-    for role in ("school", "coordinator"):
-        client, token = api_client(users[role])
-        for group_by in ("centre", "school", "month", "reason", "neighbourhood"):
-            note(
-                f"outcome report by {group_by}, {role}",
-                interleaved(
-                    lambda c=client, g=group_by: ok(c.get(f"/api/v1/reports/outcomes/?group_by={g}")),
-                    lambda t=token, g=group_by: floor.outcome_report(conn, t, group_by=g),
-                ),
-            )
-    year = timezone.localdate().year - 1
-    for who, user in (("coordinator", users["coordinator"]), ("centre manager", manager)):
-        client, token = api_client(user)
+    if "api" in SECTIONS:
         note(
-            f"funders' report {year}, {who}",
+            "API detail, school",
             interleaved(
-                lambda c=client: ok(c.get(f"/api/v1/reports/funders/?year={year}")),
-                lambda t=token: floor.funders_report(conn, t, year=year),
+                lambda: ok(school_client.get(f"/api/v1/cases/{case_id}/")),
+                lambda: floor.case_detail(conn, school_token, case_id, secret=SECRET),
             ),
         )
 
+    # Writes: fresh pupils each time, Radar and the floor alternated.
+    # The rows the writes add stay: the next run flags other pupils (RUN is in their numbers).
+    if "writes" in SECTIONS:
+        school_id = Case.objects.filter(pk=case_id).values_list("school_id", flat=True).get()
+        counter = iter(range(10**6))
+
+        def radar_flag():
+            item = flag_items(f"{RUN}-one-{next(counter)}", 1)[0]
+            ok(school_client.post("/api/v1/cases/", item, content_type="application/json"), 201)
+
+        def floor_flag():
+            floor.flag(conn, school_token, flag_items(f"{RUN}-fone-{next(counter)}", 1), school_id=school_id)
+
+        note("API flag, one pupil", interleaved(radar_flag, floor_flag))
+
+        def radar_bulk():
+            items = flag_items(f"{RUN}-bulk-{next(counter)}", 500)
+            ok(school_client.post("/api/v1/cases/bulk/", items, content_type="application/json"), 200, 207)
+
+        def floor_bulk():
+            floor.flag(conn, school_token, flag_items(f"{RUN}-fbulk-{next(counter)}", 500), school_id=school_id)
+
+        bulk = interleaved(radar_bulk, floor_bulk, repeat=3)
+        bulk["pupils_per_s"] = 500 / (bulk["radar_ms"] / 1000)
+        bulk["floor_pupils_per_s"] = 500 / (bulk["floor_ms"] / 1000)
+        note("API bulk flag, 500 pupils", bulk)
+
+        web_school = Client()
+        web_school.force_login(users["school"])
+        for rows in (1000, 10000):
+            text = csv_text(flag_items(f"{RUN}-csv{rows}", rows))
+            result = csv_import(web_school, school_id, text)
+            started = time.perf_counter()
+            floor_text = csv_text(flag_items(f"{RUN}-fcsv{rows}", rows))
+            floor.flag(conn, school_token, floor.csv_items(floor_text), school_id=school_id)
+            result["floor_ms"] = (time.perf_counter() - started) * 1000
+            result["ratio"] = result["radar_ms"] / result["floor_ms"]
+            note(f"CSV import, {rows} rows", result)
+
+    # Reports, through the API.
+    if "reports" in SECTIONS:
+        for role in ("school", "coordinator"):
+            client, token = api_client(users[role])
+            for group_by in ("centre", "school", "month", "reason", "neighbourhood"):
+                note(
+                    f"outcome report by {group_by}, {role}",
+                    interleaved(
+                        lambda c=client, g=group_by: ok(c.get(f"/api/v1/reports/outcomes/?group_by={g}")),
+                        lambda t=token, g=group_by: floor.outcome_report(conn, t, group_by=g),
+                    ),
+                )
+        year = timezone.localdate().year - 1
+        for who, user in (("coordinator", users["coordinator"]), ("centre manager", manager)):
+            client, token = api_client(user)
+            note(
+                f"funders' report {year}, {who}",
+                interleaved(
+                    lambda c=client: ok(c.get(f"/api/v1/reports/funders/?year={year}")),
+                    lambda t=token: floor.funders_report(conn, t, year=year),
+                ),
+            )
+
     # Web pages.
-    web = {role: Client() for role in users}
-    for role, client in web.items():
-        client.force_login(users[role])
-    now = timezone.now()
-    months = last_months(12, timezone.localdate(now))
-    coordinator_token = tokens["coordinator"]
-    with override_settings(RADAR_DASHBOARD_CACHE_SECONDS=0):
+    if "pages" in SECTIONS:
+        web = {role: Client() for role in users}
+        for role, client in web.items():
+            client.force_login(users[role])
+        now = timezone.now()
+        months = last_months(12, timezone.localdate(now))
+        coordinator_token = tokens["coordinator"]
+        with override_settings(RADAR_DASHBOARD_CACHE_SECONDS=0):
+            note(
+                "dashboard, computed",
+                interleaved(
+                    lambda: ok(web["coordinator"].get("/dashboard/")),
+                    lambda: floor.dashboard(conn, coordinator_token, now=now, months=months),
+                ),
+            )
         note(
-            "dashboard, computed",
+            "dashboard, cached",
             interleaved(
                 lambda: ok(web["coordinator"].get("/dashboard/")),
                 lambda: floor.dashboard(conn, coordinator_token, now=now, months=months),
             ),
         )
-    note(
-        "dashboard, cached",
-        interleaved(
-            lambda: ok(web["coordinator"].get("/dashboard/")),
-            lambda: floor.dashboard(conn, coordinator_token, now=now, months=months),
-        ),
-    )
-    all_statuses = "/cases/?status=flagged&status=routed&status=in_progress&status=closed"
-    note(
-        "web list, coordinator, all statuses, first page",
-        interleaved(lambda: ok(web["coordinator"].get(all_statuses))),
-    )
-    deep = deep_cursor(web["coordinator"], all_statuses, 20)
-    note(
-        "web list, coordinator, all statuses, page 20",
-        interleaved(lambda: ok(web["coordinator"].get(f"{all_statuses}&cursor={deep}"))),
-    )
-    note("web list, school (its current cases)", interleaved(lambda: ok(web["school"].get("/cases/"))))
-    note("caseload, animator (open cases, most urgent first)", interleaved(lambda: ok(web["animator"].get("/cases/"))))
-    note("triage, coordinator", interleaved(lambda: ok(web["coordinator"].get("/triage/"))))
-    note("to do, animator", interleaved(lambda: ok(web["animator"].get("/todo/"))))
-    figures["html_kb"] = {
-        "triage": len(web["coordinator"].get("/triage/").content) / 1024,
-        "dashboard": len(web["coordinator"].get("/dashboard/").content) / 1024,
-    }
+        all_statuses = "/cases/?status=flagged&status=routed&status=in_progress&status=closed"
+        note(
+            "web list, coordinator, all statuses, first page",
+            interleaved(lambda: ok(web["coordinator"].get(all_statuses))),
+        )
+        deep = deep_cursor(web["coordinator"], all_statuses, 20)
+        note(
+            "web list, coordinator, all statuses, page 20",
+            interleaved(lambda: ok(web["coordinator"].get(f"{all_statuses}&cursor={deep}"))),
+        )
+        note("web list, school (its current cases)", interleaved(lambda: ok(web["school"].get("/cases/"))))
+        note(
+            "caseload, animator (open cases, most urgent first)",
+            interleaved(lambda: ok(web["animator"].get("/cases/"))),
+        )
+        note("triage, coordinator", interleaved(lambda: ok(web["coordinator"].get("/triage/"))))
+        note("to do, animator", interleaved(lambda: ok(web["animator"].get("/todo/"))))
+        figures["html_kb"] = {
+            "triage": len(web["coordinator"].get("/triage/").content) / 1024,
+            "dashboard": len(web["coordinator"].get("/dashboard/").content) / 1024,
+        }
 
-    figures["throughput"] = throughput(tokens["school"], tokens["school"])
-    print(f"  HTTP list 50, school staff: {figures['throughput']}", flush=True)
+    if "http" in SECTIONS:
+        figures["throughput"] = throughput(tokens["school"], tokens["school"])
+        print(f"  HTTP list 50, school staff: {figures['throughput']}", flush=True)
     out.write_text(json.dumps(figures, indent=1, default=str))
     conn.close()
 

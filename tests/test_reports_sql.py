@@ -98,6 +98,7 @@ def test_funders_report_counts_each_figure_as_counted_by_hand(year_2025, django_
         "outcomes": {"returned_to_school": 1, "partial_return": 1},
     }
     assert {key: report[key] for key in expected} == expected
+    assert {key: report[key] for key in expected} == expected
 
 
 def test_funders_report_of_a_year_without_cases_is_all_zeros(year_2025):
