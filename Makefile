@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: install run test test-dates lint migrate seed browsers messages screenshots clean
+.PHONY: install run test test-dates lint migrate seed browsers messages screenshots clean backup restore restore-drill
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,18 @@ messages: install
 # $(BENCH_DATABASE_URL)_<cases> when missing, writes docs/performance.md.
 bench: install
 	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/radar_bench} $(PY) bench/run.py
+
+# Encrypted backups of the PostgreSQL database named by DATABASE_URL, with the passphrase in RADAR_BACKUP_KEY
+# (README, "Backups"): `make backup`, `make restore BACKUP=<file>`, `make restore-drill [BACKUP=<file>]`.
+backup:
+	ops/backup.sh
+
+restore:
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=<file>" >&2; exit 1; }
+	ops/restore.sh "$(BACKUP)"
+
+restore-drill: install
+	DEBUG=1 ops/restore-drill.sh $(BACKUP)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

@@ -30,6 +30,7 @@ from django.urls import URLResolver, get_resolver, resolve
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
+from api.errors import json_not_found
 from outreach import models as om
 from outreach.roles import Role
 from outreach.services import role_grant
@@ -269,7 +270,7 @@ def api_routes() -> set[tuple[str, str]]:
             route = _join(prefix, str(pattern.pattern))
             if isinstance(pattern, URLResolver):
                 walk(pattern.url_patterns, route)
-            elif route.startswith("api/") and str(pattern.pattern) not in ("^.*$", r"^[\s\S]*$"):
+            elif route.startswith("api/") and pattern.callback is not json_not_found:
                 found.update((route, method) for method in _methods(pattern.callback))
 
     walk(get_resolver().url_patterns, "")

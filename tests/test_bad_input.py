@@ -55,17 +55,30 @@ def test_json_at_the_depth_limit_is_read_and_judged_by_its_fields(lenient_client
     assert response.json()["code"] != "invalid_input"
 
 
-def test_a_nul_character_in_a_json_string_is_400_invalid_input_and_nothing_is_written(world):
-    client = APIClient()
-    client.force_authenticate(world.school_staff)
-    body = {
-        "pupil": {"external_ref": "EL-\x00", "first_name": "Inès", "last_name": "Martin", "level": "5e"},
+def flag(external_ref: str) -> dict:
+    return {
+        "pupil": {"external_ref": external_ref, "first_name": "Inès", "last_name": "Martin", "level": "5e"},
         "reasons": ["long_absence"],
     }
-    response = client.post("/api/v1/cases/", body, format="json")
+
+
+def test_a_nul_character_in_a_json_string_is_a_field_error_and_nothing_is_written(world):
+    client = APIClient()
+    client.force_authenticate(world.school_staff)
+    response = client.post("/api/v1/cases/", flag("EL-\x00"), format="json")
     assert response.status_code == 400
-    assert response.json()["code"] == "invalid_input"
+    assert "pupil.external_ref" in response.json()["fields"]
     assert not Case.objects.exists()
+
+
+def test_a_nul_character_in_one_bulk_item_blocks_none_of_the_others(world):
+    client = APIClient()
+    client.force_authenticate(world.school_staff)
+    response = client.post("/api/v1/cases/bulk/", [flag("EL-\x00"), flag("EL-2")], format="json")
+    assert response.status_code == 200
+    first, second = response.json()
+    assert "error" in first and "error" not in second
+    assert list(Case.objects.values_list("pupil__external_ref", flat=True)) == ["EL-2"]
 
 
 @pytest.mark.parametrize("url", ["/api/v1/cases/?q=a%00b", "/api/v1/cases/%00/", "/api/v1/cases/?%00=1"])

@@ -91,3 +91,11 @@ def test_signed_in_users_read_the_schema(world):
     client = APIClient()
     client.force_authenticate(world.school_staff)
     assert client.get("/api/schema/").status_code == 200
+
+
+def test_production_settings_pass_the_deploy_check_with_no_warning():
+    """`check` raises SystemCheckError, and `production` fails, on any warning (the drf-spectacular ones too)."""
+    output = production(
+        "from django.core.management import call_command; call_command('check', deploy=True, fail_level='WARNING')"
+    )
+    assert "no issues" in output
