@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from outreach import todo
-from outreach.access import request_scope
+from outreach.access import centres_staffed, request_scope
 from outreach.steps import STEPS
 from outreach.views.common import pupil_page
 
@@ -29,4 +29,5 @@ def todo_page(request):
     sections = todo.todo_for(scope, now=now, last_visit=last_visit)
     for section in sections:
         section.rows = [(task, _action_url(task), STEPS.get(task.step)) for task in section.tasks]
-    return render(request, "outreach/todo.html", {"sections": sections, "now": now})
+    context = {"sections": sections, "now": now, "programmes": bool(centres_staffed(scope))}
+    return render(request, "outreach/todo.html", context)
