@@ -25,7 +25,9 @@ def nav_items(request) -> dict:
     if scope.has_anywhere(Action.VIEW_SUMMARY):
         label = _("Caseload") if scope.centres_with(Action.LOG_CONTACT) else _("Cases")
         items.append((label, reverse("outreach:case_list")))
-    if scope.centres_with(Action.LOG_CONTACT):
+    # The managers who run groups and keep the inventory. Animators reach both from their "À faire" page and the
+    # case page: their menu stays on one line of a phone, the doorstep form within two screens.
+    if scope.centres_with(Action.ASSIGN):
         items.append((_("Groups"), reverse("outreach:groups")))
         items.append((_("Devices"), reverse("outreach:devices")))
     if scope.schools_with(Action.FLAG):

@@ -587,3 +587,27 @@ def test_web_write_matrix(world, form, actor, expected):
         assert response["Location"].startswith("/login/")
     elif expected == 302:
         assert not [m for m in response.wsgi_request._messages if m.level_tag == "error"]
+
+
+def test_the_case_page_shows_the_cases_loans_overdue_and_the_centres_stock(world):
+    case = case_in(world.centre, pupil=factories.PupilFactory(school=world.school))
+    lent, spare = add_device(world, "EC-1"), add_device(world, "EC-2")
+    add_device(world, "EC-3")
+    today = timezone.localdate()
+    devices.device_lend(
+        actor=world.animator,
+        scope=scope_of(world.animator),
+        device=lent,
+        case=case,
+        lent_on=today - timedelta(days=30),
+        due_on=today - timedelta(days=1),
+        condition_out="Bon",
+    )
+    response = client_for(world, "animator").get(f"/cases/{case.pk}/")
+    page = response.content.decode()
+    assert "EC-1" in page and [loan.overdue for loan in response.context["loans"]] == [True]
+    assert response.context["devices_available"] == 2 and spare.state == DeviceState.AVAILABLE
+    school_page = client_for(world, "school_staff").get(f"/cases/{case.pk}/")
+    # The school reads "device lent" in the case's timeline, but no loan, form or stock of the centre.
+    assert school_page.status_code == 200 and "loans" not in school_page.context
+    assert "/loans/" not in school_page.content.decode() and "/devices/" not in school_page.content.decode()

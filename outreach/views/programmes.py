@@ -475,6 +475,9 @@ def case_programmes(scope, case) -> dict:
         if case.status == Status.IN_PROGRESS
         else None,
         "loans": loans,
+        "devices_available": devices_visible_to(scope)
+        .filter(centre_id=case.centre_id, state=DeviceState.AVAILABLE)
+        .count(),
     }
 
 

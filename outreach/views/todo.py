@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from outreach import todo
-from outreach.access import request_scope
+from outreach.access import centres_staffed, request_scope
 from outreach.audit import record_list_read
 from outreach.steps import STEPS
 from outreach.views.common import pupil_page
@@ -34,4 +34,5 @@ def todo_page(request):
         section.rows = [(task, _action_url(task), STEPS.get(task.step)) for task in section.tasks]
     shown = [task.case_id for section in sections for task in section.tasks]
     record_list_read(user=request.user, what="todo", case_ids=shown)
-    return render(request, "outreach/todo.html", {"sections": sections, "now": now})
+    context = {"sections": sections, "now": now, "programmes": bool(centres_staffed(scope))}
+    return render(request, "outreach/todo.html", context)
