@@ -196,7 +196,8 @@ def test_five_simultaneous_submits_of_one_token_save_once(world, in_progress_cas
         thread.join(timeout=120)
     assert not failures, failures
     assert [response.status_code for response in responses] == [302] * 5
-    assert {response["Location"] for response in responses} == {case_url(in_progress_case)}
+    # The first submit lands on the case page's top (#main); the others on the case page, before or after it ends.
+    assert {response["Location"].removesuffix("#main") for response in responses} == {case_url(in_progress_case)}
     assert in_progress_case.contacts.count() == 1
 
 
