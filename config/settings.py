@@ -273,11 +273,8 @@ SPECTACULAR_SETTINGS = {
         "DeviceKindEnum": "outreach.models.DeviceKind",
         "DeviceStateEnum": "outreach.models.DeviceState",
         "PresenceEnum": "outreach.models.Presence",
-        # The API's inputs take the codes alone (api/inputs.py), without the labels the models' choices carry.
-        "ContactKindCodeEnum": "outreach.models.ContactKind.values",
-        "ContactResultCodeEnum": "outreach.models.ContactResult.values",
-        "ReasonCodeEnum": "outreach.models.Reason.values",
-        "UrgencyCodeEnum": "outreach.models.Urgency.values",
+        # What a contact may still tick: device kinds became loans (issue 12).
+        "SupportKindOfferedEnum": "outreach.models.SUPPORT_KINDS_OFFERED",
     },
 }
 
