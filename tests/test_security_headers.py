@@ -57,6 +57,7 @@ def production(code: str, **environment: str) -> str:
         "ALLOWED_HOSTS": "testserver",
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": "sqlite://:memory:",
+        "RADAR_BASE_URL": "https://radar.example.org",
         **environment,
     }
     result = subprocess.run(  # noqa: S603 (our own interpreter and code)
