@@ -121,13 +121,14 @@ def test_the_deadline_shows_on_the_coordinators_to_do_and_dashboard(client, worl
 def test_the_pages_record_and_answer_a_request(client, world, case):
     client.force_login(world.coordinator)
 
-    created = client.post(f"/cases/{case.pk}/family-request/", {"kind": "access", "received_on": "2026-05-02"})
+    received = timezone.localdate() - timedelta(days=10)
+    created = client.post(f"/cases/{case.pk}/family-request/", {"kind": "access", "received_on": received.isoformat()})
     request = om.FamilyRequest.objects.get()
     answered = client.post(f"/family-requests/{request.pk}/", {"decision": "granted", "response": "Export remis."})
     bad = client.post(f"/cases/{case.pk}/family-request/", {"kind": "bogus", "received_on": ""})
 
     assert created.status_code == answered.status_code == 302
-    assert (request.kind, request.received_on, request.due_on) == ("access", date(2026, 5, 2), date(2026, 6, 2))
+    assert (request.kind, request.received_on, request.due_on) == ("access", received, one_month_after(received))
     assert om.FamilyRequest.objects.get().decision == "granted"
     assert bad.status_code == 400 and om.FamilyRequest.objects.count() == 1
 
@@ -158,7 +159,13 @@ def test_family_request_pages_are_for_coordinators_only(client, world, case, act
 
     assert client.get(url).status_code == answer
     assert client.post(
-        url, {"kind": "access", "received_on": "2026-05-01", "decision": "granted", "response": "x"}
+        url,
+        {
+            "kind": "access",
+            "received_on": (timezone.localdate() - timedelta(days=11)).isoformat(),
+            "decision": "granted",
+            "response": "x",
+        },
     ).status_code in (
         answer if answer != 200 else 302,
         405,

@@ -135,8 +135,8 @@ def test_closing_a_group_makes_its_members_leave(world):
 
 @pytest.mark.clock
 def test_sessions_are_planned_on_the_weekly_slot_once(world):
-    group = make_group(world, weekday=1)  # Tuesdays; TEST_NOW is Tuesday 12 May 2026
     today = timezone.localdate()
+    group = make_group(world, weekday=today.weekday())
     planned = programmes.sessions_plan(
         actor=world.manager, scope=scope_of(world.manager), group=group, until=today + timedelta(weeks=3)
     )
