@@ -18,11 +18,15 @@ TEST_NOW = datetime.fromisoformat(os.environ.get("RADAR_TEST_NOW", "2026-05-12T1
 
 @pytest.fixture(autouse=True)
 def frozen_clock(request):
-    """A test whose figures depend on the date runs with the clock stopped at TEST_NOW, so it passes on any day."""
-    if request.node.get_closest_marker("clock") is None:
+    """A test whose figures depend on the date runs with the clock stopped at TEST_NOW, so it passes on any day.
+    `@pytest.mark.clock(at="2026-05-12T10:15")` pins a test whose data are written at fixed dates to its instant."""
+    marker = request.node.get_closest_marker("clock")
+    if marker is None:
         yield None
         return
-    with time_machine.travel(TEST_NOW, tick=False) as traveller:
+    pinned = marker.kwargs.get("at")
+    instant = datetime.fromisoformat(pinned).replace(tzinfo=ZoneInfo("Europe/Paris")) if pinned else TEST_NOW
+    with time_machine.travel(instant, tick=False) as traveller:
         yield traveller
 
 

@@ -21,10 +21,9 @@ from schools.models import Guardian, Pupil
 from tests import factories
 from tests.api_helpers import client_for
 
-# The cases of these tests are written at fixed dates around the suite's frozen instant (12 May 2026), so they run
-# there only; the tests whose dates are relative to now are marked `clock` and run at every instant of
-# `make test-dates` too.
-pytestmark = [pytest.mark.django_db]
+# The cases of these tests are written at fixed dates around 12 May 2026, so they run pinned there; the tests whose
+# dates are relative to now are marked `clock` alone and run at every instant of `make test-dates`.
+pytestmark = [pytest.mark.django_db, pytest.mark.clock(at="2026-05-12T10:15")]
 
 PARIS = ZoneInfo("Europe/Paris")
 
