@@ -33,6 +33,7 @@ from outreach.models import DeviceKind, DeviceState, GroupMode, LoanEnd, Presenc
 from outreach.redaction import attendance_view, loan_view, member_view, person_name
 from schools.domain_errors import InvalidInput
 from schools.permissions import Action
+from schools.validators import TUTORING_MINUTES
 
 BOOLEAN_CHOICES = ("true", "false")
 
@@ -48,6 +49,20 @@ def query(serializer_class, request) -> dict:
     return validated(serializer_class, request.query_params.dict())
 
 
+def page_of(item: type[serializers.Serializer]) -> serializers.Serializer:
+    """The schema of a cursor page of `item`s, as StrictCursorPagination answers it."""
+    page = type(
+        f"Paginated{item.__name__.removesuffix('Serializer')}List",
+        (serializers.Serializer,),
+        {
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": item(many=True),
+        },
+    )
+    return page()
+
+
 def paginated(view, request, queryset, pagination, render):
     paginator = pagination()
     page = paginator.paginate_queryset(queryset, request, view=view)
@@ -57,13 +72,17 @@ def paginated(view, request, queryset, pagination, render):
 # Serializers -----------------------------------------------------------------------------------------------------
 
 
+# Times are returned as "17:00" (Paris time), which OpenAPI's `time` format (RFC 3339, seconds and offset) is not.
+CLOCK_TIME = {"pattern": r"^\d{2}:\d{2}$", "help_text": "HH:MM, Paris time."}
+
+
 class GroupSerializer(serializers.Serializer):
     id = StrictIntegerField()
     centre = StrictIntegerField()
     name = StrictCharField()
     mode = serializers.ChoiceField(choices=GroupMode.choices)
     weekday = serializers.ChoiceField(choices=Weekday.choices, help_text="0 is Monday.")
-    starts_at = serializers.TimeField()
+    starts_at = serializers.RegexField(regex=CLOCK_TIME["pattern"], help_text=CLOCK_TIME["help_text"])
     duration_minutes = StrictIntegerField()
     animators = PersonSerializer(many=True)
     member_count = StrictIntegerField()
@@ -86,7 +105,7 @@ class GroupInputSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=GroupMode.choices)
     weekday = serializers.ChoiceField(choices=Weekday.choices)
     starts_at = serializers.TimeField()
-    duration_minutes = StrictIntegerField()
+    duration_minutes = StrictIntegerField(min_value=TUTORING_MINUTES.low, max_value=TUTORING_MINUTES.high)
     animators = serializers.ListField(child=IdField(), required=False, default=list)
 
 
@@ -94,7 +113,7 @@ class GroupFilterSerializer(serializers.Serializer):
     centre = serializers.IntegerField(required=False, min_value=1)
     closed = serializers.ChoiceField(choices=BOOLEAN_CHOICES, required=False)
     cursor = serializers.CharField(required=False)
-    page_size = serializers.CharField(required=False)
+    page_size = serializers.IntegerField(required=False, min_value=1)
 
 
 class MemberInputSerializer(serializers.Serializer):
@@ -111,7 +130,7 @@ class SessionSerializer(serializers.Serializer):
     id = StrictIntegerField()
     group = StrictIntegerField()
     on = serializers.DateField()
-    starts_at = serializers.TimeField()
+    starts_at = serializers.RegexField(regex=CLOCK_TIME["pattern"], help_text=CLOCK_TIME["help_text"])
     duration_minutes = StrictIntegerField()
     planned = serializers.BooleanField()
     subjects = StrictCharField()
@@ -127,7 +146,7 @@ class SessionDetailSerializer(SessionSerializer):
 class SessionInputSerializer(serializers.Serializer):
     on = serializers.DateField()
     starts_at = serializers.TimeField()
-    duration_minutes = StrictIntegerField()
+    duration_minutes = StrictIntegerField(min_value=TUTORING_MINUTES.low, max_value=TUTORING_MINUTES.high)
     subjects = StrictCharField(required=False, default="", allow_blank=True, max_length=200)
 
 
@@ -137,7 +156,7 @@ class PlanInputSerializer(serializers.Serializer):
 
 class SessionFilterSerializer(serializers.Serializer):
     cursor = serializers.CharField(required=False)
-    page_size = serializers.CharField(required=False)
+    page_size = serializers.IntegerField(required=False, min_value=1)
 
 
 class MarkSerializer(serializers.Serializer):
@@ -171,7 +190,7 @@ class DeviceFilterSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=DeviceState.choices, required=False)
     kind = serializers.ChoiceField(choices=DeviceKind.choices, required=False)
     cursor = serializers.CharField(required=False)
-    page_size = serializers.CharField(required=False)
+    page_size = serializers.IntegerField(required=False, min_value=1)
 
 
 class LoanSerializer(MemberSerializer):
@@ -207,7 +226,7 @@ class LoanFilterSerializer(serializers.Serializer):
     case = serializers.UUIDField(required=False)
     device = serializers.IntegerField(required=False, min_value=1)
     cursor = serializers.CharField(required=False)
-    page_size = serializers.CharField(required=False)
+    page_size = serializers.IntegerField(required=False, min_value=1)
 
 
 # Renderings ------------------------------------------------------------------------------------------------------
@@ -288,7 +307,11 @@ def _bool(value: str | None) -> bool | None:
 
 
 class GroupListView(APIView):
-    @extend_schema(parameters=[GroupFilterSerializer], responses={200: GroupSerializer(many=True), **NOT_STAFF})
+    @extend_schema(
+        parameters=[GroupFilterSerializer],
+        responses={200: page_of(GroupSerializer), **NOT_STAFF},
+        operation_id="v1_groups_list",
+    )
     def get(self, request):
         scope = request_scope(request)
         require_centre_staff(scope)
@@ -373,7 +396,11 @@ class GroupMemberView(APIView):
 
 @extend_schema(parameters=[GROUP_ID])
 class GroupSessionsView(APIView):
-    @extend_schema(parameters=[SessionFilterSerializer], responses={200: SessionSerializer(many=True), **NOT_STAFF})
+    @extend_schema(
+        parameters=[SessionFilterSerializer],
+        responses={200: page_of(SessionSerializer), **NOT_STAFF},
+        operation_id="v1_groups_sessions_list",
+    )
     def get(self, request, group_id):
         scope = request_scope(request)
         group = group_for(scope, group_id)
@@ -393,7 +420,7 @@ class GroupSessionsView(APIView):
 
 @extend_schema(parameters=[GROUP_ID])
 class GroupPlanView(APIView):
-    @extend_schema(request=PlanInputSerializer, responses={201: SessionSerializer(many=True), **errors(403, 404)})
+    @extend_schema(request=PlanInputSerializer, responses={201: SessionSerializer(many=True), **errors(403, 404, 409)})
     def post(self, request, group_id):
         scope = request_scope(request)
         group = group_for(scope, group_id, manage=True)
@@ -443,7 +470,11 @@ class SessionAttendanceView(APIView):
 
 
 class DeviceListView(APIView):
-    @extend_schema(parameters=[DeviceFilterSerializer], responses={200: DeviceSerializer(many=True), **NOT_STAFF})
+    @extend_schema(
+        parameters=[DeviceFilterSerializer],
+        responses={200: page_of(DeviceSerializer), **NOT_STAFF},
+        operation_id="v1_devices_list",
+    )
     def get(self, request):
         scope = request_scope(request)
         require_centre_staff(scope)
@@ -479,7 +510,11 @@ class DeviceDetailView(APIView):
 
 
 class LoanListView(APIView):
-    @extend_schema(parameters=[LoanFilterSerializer], responses={200: LoanSerializer(many=True), **NOT_STAFF})
+    @extend_schema(
+        parameters=[LoanFilterSerializer],
+        responses={200: page_of(LoanSerializer), **NOT_STAFF},
+        operation_id="v1_loans_list",
+    )
     def get(self, request):
         scope = request_scope(request)
         require_centre_staff(scope)

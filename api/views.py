@@ -603,6 +603,11 @@ class OutcomeReportView(APIView):
             raise InvalidInput(
                 fields={"group_by": [_("Choose one of: %(values)s.") % {"values": ", ".join(GROUPINGS)}]}
             )
+        dialect = request.query_params.get("dialect", "standard")
+        if dialect not in CSV_FORMATS:
+            raise InvalidInput(
+                fields={"dialect": [_("Choose one of: %(values)s.") % {"values": ", ".join(CSV_FORMATS)}]}
+            )
         rows = outcome_report(
             scope=scope,
             group_by=group_by,
@@ -615,7 +620,7 @@ class OutcomeReportView(APIView):
             return csv_stream(
                 [[group_by, "label", "total", *Outcome.values], *([row[c] for c in columns] for row in rows)],
                 filename=f"radar-outcomes-by-{group_by}.csv",
-                csv_format=csv_format_named(request.query_params.get("dialect")),
+                csv_format=csv_format_named(dialect),
             )
         return Response({"group_by": group_by, "outcomes": Outcome.values, "rows": rows})
 
