@@ -33,7 +33,7 @@ from outreach.models import DeviceKind, DeviceState, GroupMode, LoanEnd, Presenc
 from outreach.redaction import attendance_view, loan_view, member_view, person_name
 from schools.domain_errors import InvalidInput
 from schools.permissions import Action
-from schools.validators import TUTORING_MINUTES
+from schools.validators import MAX_ID, TUTORING_MINUTES
 
 BOOLEAN_CHOICES = ("true", "false")
 
@@ -110,7 +110,7 @@ class GroupInputSerializer(serializers.Serializer):
 
 
 class GroupFilterSerializer(serializers.Serializer):
-    centre = serializers.IntegerField(required=False, min_value=1)
+    centre = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     closed = serializers.ChoiceField(choices=BOOLEAN_CHOICES, required=False)
     cursor = serializers.CharField(required=False)
     page_size = serializers.IntegerField(required=False, min_value=1)
@@ -186,7 +186,7 @@ class DeviceInputSerializer(serializers.Serializer):
 
 
 class DeviceFilterSerializer(serializers.Serializer):
-    centre = serializers.IntegerField(required=False, min_value=1)
+    centre = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     state = serializers.ChoiceField(choices=DeviceState.choices, required=False)
     kind = serializers.ChoiceField(choices=DeviceKind.choices, required=False)
     cursor = serializers.CharField(required=False)
@@ -224,7 +224,7 @@ class LoanFilterSerializer(serializers.Serializer):
     open = serializers.ChoiceField(choices=BOOLEAN_CHOICES, required=False)
     overdue = serializers.ChoiceField(choices=BOOLEAN_CHOICES, required=False)
     case = serializers.UUIDField(required=False)
-    device = serializers.IntegerField(required=False, min_value=1)
+    device = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     cursor = serializers.CharField(required=False)
     page_size = serializers.IntegerField(required=False, min_value=1)
 

@@ -274,3 +274,11 @@ def test_list_endpoints_cost_the_same_queries_whatever_their_size(world):
                 group_session_id=ids["session"],
             )
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("query", ["device=3171815231971351465587376128", "centre=99999999999999999999999"])
+def test_an_id_too_large_for_the_database_is_a_400_not_a_500(world, query):
+    client = client_for(world.manager)
+    url = f"{API}/loans/?{query}" if query.startswith("device") else f"{API}/devices/?{query}"
+    response = client.get(url)
+    assert response.status_code == 400 and response.json()["code"] == "invalid"
