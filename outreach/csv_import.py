@@ -247,6 +247,9 @@ class CsvRow:
     errors: dict[str, list[str]] = field(default_factory=dict)
     # The guardian number (1 to 3) of each guardian given to the service, in order.
     guardian_numbers: list[int] = field(default_factory=list)
+    # Columns whose cell held a NUL character, taken out when the file was read (PostgreSQL stores no NUL, not
+    # even in an import job's JSON): each is an error on its row.
+    nul_columns: list[str] = field(default_factory=list)
 
 
 class RowReader:
@@ -259,10 +262,8 @@ class RowReader:
 
     def read(self, row: CsvRow) -> CsvRow:
         cells, errors = row.cells, row.errors
-        for column, value in cells.items():
-            if "\x00" in value:  # not text, and PostgreSQL cannot store it
-                errors[column] = [str(_("This cell holds a NUL character: retype it in your spreadsheet."))]
-                cells[column] = value.replace("\x00", "")
+        for column in row.nul_columns:
+            errors[column] = [str(_("This cell holds a NUL character: retype it in your spreadsheet."))]
         # An empty cell keeps what Radar already holds about a known pupil; required ones are checked by the service.
         pupil: dict = {name: cells[name] for name in CSV_PUPIL_COLUMNS if cells.get(name)}
         for name in ("external_ref", "first_name", "last_name", "level"):
@@ -400,7 +401,9 @@ def read_flag_csv(raw: bytes) -> list[CsvRow]:
                 )
             cells = {name: (record[i].strip() if i < len(record) else "") for i, name in enumerate(columns)}
             known = {name: cells[name] for name in CSV_COLUMNS if name in cells}
-            rows.append(CsvRow(number=number, cells=known))
+            nul_columns = [name for name, value in known.items() if "\x00" in value]
+            known.update({name: known[name].replace("\x00", "") for name in nul_columns})
+            rows.append(CsvRow(number=number, cells=known, nul_columns=nul_columns))
     except csv.Error as error:
         raise ValidationError(
             _("The file could not be read as CSV near line %(line)d: %(error)s"),

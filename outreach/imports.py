@@ -44,7 +44,10 @@ def import_job_create(
         created_by=actor,
         created_at=now,
         heartbeat_at=now,
-        rows=[{"number": row.number, "cells": row.cells} for row in rows],
+        rows=[
+            {"number": row.number, "cells": row.cells, **({"nul": row.nul_columns} if row.nul_columns else {})}
+            for row in rows
+        ],
         rows_total=len(rows),
     )
 
@@ -81,7 +84,8 @@ def import_job_chunk(*, job_id, school: School, actor, rows: list[dict], now: da
     if job.status in (ImportStatus.DONE, ImportStatus.FAILED):
         return False
     chunk = [
-        CsvRow(number=row["number"], cells=row["cells"]) for row in rows[job.rows_done : job.rows_done + CHUNK_ROWS]
+        CsvRow(number=row["number"], cells=row["cells"], nul_columns=row.get("nul", []))
+        for row in rows[job.rows_done : job.rows_done + CHUNK_ROWS]
     ]
     if chunk:
         reader = RowReader()
